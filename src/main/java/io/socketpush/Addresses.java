@@ -1,0 +1,17 @@
+package io.socketpush;
+
+/**
+ * The event-bus addresses of socket-push. They are public API: other Vert.x services on the
+ * cluster subscribe to them and publish on them, so names and formats only ever grow.
+ */
+public final class Addresses {
+  private Addresses() {
+  }
+
+  /**
+   * Time ticks, published once per {@code tick.periodMs} by the one ticker of the cluster. Body: a
+   * JSON object {@code {"time":"2026.11.25 19:58:08","ts":1795636872927}}; {@code ts} is the epoch
+   * milliseconds of publication and never goes backwards. More fields may follow.
+   */
+  public static final String TIME_TICKS = "socket-push.time.ticks";
+}

@@ -1,0 +1,99 @@
+package io.socketpush.http;
+
+import io.socketpush.NodeState;
+import io.socketpush.config.ServiceConfig;
+import io.socketpush.push.Hub;
+import io.socketpush.push.TickFanOut;
+import io.socketpush.ws.CloseCodes;
+import io.socketpush.ws.EchoEndpoint;
+import io.socketpush.ws.Endpoint;
+import io.socketpush.ws.SessionRegistry;
+import io.socketpush.ws.TimeEndpoint;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.ServerWebSocketHandshake;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Serves the HTTP routes and upgrades WebSockets. Each instance runs on its own event loop and owns
+ * what lives there: the sockets it accepted, their {@link Hub}, and the {@link TickFanOut} that feeds
+ * the hub from the event bus. So a push is written by the thread that owns the socket, never handed
+ * across threads.
+ */
+public final class HttpVerticle extends VerticleBase {
+  private final ServiceConfig config;
+  private final NodeState node;
+  private final int port;
+  private final Map<String, Endpoint> endpoints = new HashMap<>();
+  private HttpServer server;
+  private SessionRegistry sessions;
+  private TickFanOut fanOut;
+
+  /** @param port the port to bind: the configured one, or -1 for a random port shared by all instances */
+  public HttpVerticle(ServiceConfig config, NodeState node, int port) {
+    this.config = config;
+    this.node = node;
+    this.port = port;
+  }
+
+  @Override
+  public Future<?> start() {
+    Hub hub = new Hub(node.stats());
+    fanOut = new TickFanOut(vertx, hub, node.stats());
+    sessions = new SessionRegistry(vertx, config.ws(), node.stats());
+    Endpoint echo = new EchoEndpoint();
+    Endpoint time = new TimeEndpoint(hub);
+    for (String path : new String[] {"/ws/echo", "/z/test_socket", "/z/test_socket/"}) {
+      endpoints.put(path, echo);
+    }
+    for (String path : new String[] {"/ws/time", "/z/test_websocket", "/z/test_websocket/"}) {
+      endpoints.put(path, time);
+    }
+    HttpServerOptions options = new HttpServerOptions()
+        .setMaxWebSocketFrameSize(config.ws().maxMessageBytes())
+        .setMaxWebSocketMessageSize(config.ws().maxMessageBytes())
+        .setWebSocketClosingTimeout(2)
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setTcpNoDelay(true);
+    server = vertx.createHttpServer(options)
+        .requestHandler(Routes.create(vertx, node))
+        .webSocketHandshakeHandler(this::handshake);
+    sessions.start();
+    return Future.join(fanOut.start(), server.listen(port, config.http().host()));
+  }
+
+  /** The port actually bound. */
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  /**
+   * Drains: the node already refuses new sockets and reports not ready; close every socket with
+   * 1001, give them {@code shutdown.graceMs} to answer, then close the server.
+   */
+  @Override
+  public Future<?> stop() {
+    Future<Void> closed = sessions.closeAll(CloseCodes.GOING_AWAY, "server shutting down");
+    Future<Void> grace = vertx.timer(config.shutdownGraceMs()).mapEmpty();
+    return Future.any(closed, grace)
+        .eventually(() -> Future.join(fanOut.stop(), server.close()));
+  }
+
+  private void handshake(ServerWebSocketHandshake handshake) {
+    if (node.draining()) {
+      handshake.reject(503);
+      return;
+    }
+    Endpoint endpoint = endpoints.get(handshake.path());
+    if (endpoint == null) {
+      handshake.reject(404);
+      return;
+    }
+    handshake.accept().onSuccess(ws -> sessions.open(ws, endpoint));
+  }
+}

@@ -1,0 +1,56 @@
+package io.socketpush.push;
+
+import io.socketpush.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Takes each tick from the event bus and hands it to the hub of its event loop. One consumer per HTTP
+ * verticle instance, never one per socket. A tick whose {@code ts} is not above the last one seen is
+ * dropped here, so no subscriber ever gets a duplicate or a clock that goes backwards, even if two
+ * tickers briefly overlap during a failover.
+ */
+public final class TickFanOut {
+  public static final String CHANNEL = "time";
+
+  private final Vertx vertx;
+  private final Hub hub;
+  private final PushStats stats;
+  private MessageConsumer<JsonObject> consumer;
+  private long lastTs;
+  private Publication latest;
+
+  public TickFanOut(Vertx vertx, Hub hub, PushStats stats) {
+    this.vertx = vertx;
+    this.hub = hub;
+    this.stats = stats;
+  }
+
+  public Future<Void> start() {
+    consumer = vertx.eventBus().consumer(Addresses.TIME_TICKS, this::onTick);
+    return consumer.completion();
+  }
+
+  public Future<Void> stop() {
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  /** The newest tick this instance has seen, or null before the first. */
+  public Publication latest() {
+    return latest;
+  }
+
+  private void onTick(Message<JsonObject> message) {
+    JsonObject tick = message.body();
+    Long ts = tick.getLong("ts");
+    if (ts == null || ts <= lastTs) {
+      return;
+    }
+    lastTs = ts;
+    latest = new Publication(CHANNEL, tick, ts, System.currentTimeMillis());
+    stats.tickReceived(hub.publish(latest));
+  }
+}

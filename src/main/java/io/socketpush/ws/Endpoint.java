@@ -1,0 +1,18 @@
+package io.socketpush.ws;
+
+import io.vertx.core.http.WebSocketFrame;
+
+/** What one WebSocket path does with its sockets. */
+public interface Endpoint {
+  /** The name used in stats and logs, e.g. {@code echo}. */
+  String name();
+
+  /** A socket was accepted on this endpoint. */
+  void opened(WsSession session);
+
+  /** A data frame (text, binary or continuation) that passed the checks of {@link MessageGuard}. */
+  void frame(WsSession session, WebSocketFrame frame);
+
+  /** The socket is closed; called once. */
+  void closed(WsSession session);
+}

@@ -1,0 +1,63 @@
+package io.socketpush.ws;
+
+import io.socketpush.config.WebSocketConfig;
+import io.socketpush.push.PushStats;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ServerWebSocket;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The open sockets of one event loop, and the one timer that looks after all of them (keep-alive
+ * pings, idle and slow-consumer closes): no timer per socket.
+ */
+public final class SessionRegistry {
+  private final Vertx vertx;
+  private final WebSocketConfig config;
+  private final PushStats stats;
+  private final Set<WsSession> sessions = new LinkedHashSet<>();
+  private long sweepTimer = -1;
+
+  public SessionRegistry(Vertx vertx, WebSocketConfig config, PushStats stats) {
+    this.vertx = vertx;
+    this.config = config;
+    this.stats = stats;
+  }
+
+  public void start() {
+    long every = Math.max(50, Math.min(1000, Math.min(config.pingIntervalMs(), config.slowConsumerCloseMs()) / 4));
+    sweepTimer = vertx.setPeriodic(every, t -> sweep());
+  }
+
+  public WsSession open(ServerWebSocket ws, Endpoint endpoint) {
+    WsSession session = new WsSession(ws, endpoint, config, stats, System.currentTimeMillis());
+    sessions.add(session);
+    session.start(() -> sessions.remove(session));
+    return session;
+  }
+
+  public int size() {
+    return sessions.size();
+  }
+
+  /** Closes every socket with the code; completes when all are closed. */
+  public Future<Void> closeAll(short code, String reason) {
+    vertx.cancelTimer(sweepTimer);
+    List<Future<Void>> closing = new ArrayList<>(sessions.size());
+    for (WsSession session : new ArrayList<>(sessions)) {
+      closing.add(session.close(code, reason));
+    }
+    return Future.join(closing).mapEmpty();
+  }
+
+  private void sweep() {
+    long now = System.currentTimeMillis();
+    for (WsSession session : new ArrayList<>(sessions)) {
+      session.sweep(now);
+    }
+  }
+}

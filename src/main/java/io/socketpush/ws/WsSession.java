@@ -1,0 +1,160 @@
+package io.socketpush.ws;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.socketpush.config.WebSocketConfig;
+import io.socketpush.push.Publication;
+import io.socketpush.push.PushStats;
+import io.socketpush.push.Subscriber;
+import io.vertx.core.Future;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrame;
+import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One accepted WebSocket and what the server tracks about it: when it was last heard from, since
+ * when its write queue is full, what it sent and was sent. Lives on the event loop that accepted it.
+ */
+public final class WsSession implements Subscriber {
+  private static final Logger LOG = LoggerFactory.getLogger(WsSession.class);
+
+  private final ServerWebSocket ws;
+  private final Endpoint endpoint;
+  private final WebSocketConfig config;
+  private final PushStats stats;
+  private final MessageGuard guard;
+  private final long openedAtMs;
+  private long lastHeardMs;
+  private long lastPingMs;
+  private long fullSinceMs;
+  private long messagesIn;
+  private long messagesOut;
+  private short closeCode;
+  private String closeReason;
+
+  WsSession(ServerWebSocket ws, Endpoint endpoint, WebSocketConfig config, PushStats stats, long nowMs) {
+    this.ws = ws;
+    this.endpoint = endpoint;
+    this.config = config;
+    this.stats = stats;
+    this.guard = new MessageGuard(config.maxMessageBytes());
+    this.openedAtMs = nowMs;
+    this.lastHeardMs = nowMs;
+    ws.setWriteQueueMaxSize(config.writeQueueMaxBytes());
+  }
+
+  void start(Runnable onClosed) {
+    ws.frameHandler(this::onFrame);
+    ws.exceptionHandler(this::onError);
+    ws.closeHandler(v -> {
+      onClosed.run();
+      endpoint.closed(this);
+      int code = closeCode != 0 ? closeCode : ws.closeStatusCode() == null ? 1006 : ws.closeStatusCode();
+      stats.socketClosed(endpoint.name(), code);
+      LOG.debug("closed {} {} code={} reason={} after {} ms, in={} out={}", endpoint.name(), ws.remoteAddress(),
+          code, closeReason != null ? closeReason : ws.closeReason(), System.currentTimeMillis() - openedAtMs,
+          messagesIn, messagesOut);
+    });
+    stats.socketOpened(endpoint.name());
+    endpoint.opened(this);
+  }
+
+  public ServerWebSocket socket() {
+    return ws;
+  }
+
+  /** Writes a client's frame back unchanged: same type, same fragmentation, same bytes. */
+  public void echo(WebSocketFrame frame) {
+    ByteBuf payload = ((WebSocketFrameImpl) frame).getBinaryData();
+    ws.writeFrame(new WebSocketFrameImpl(frame.type(), payload, frame.isFinal()));
+    if (frame.isFinal()) {
+      messagesOut++;
+      stats.messageOut();
+    }
+    if (ws.writeQueueFull()) {
+      // The client sends faster than it reads its echoes: stop reading until it catches up.
+      ws.pause();
+      ws.drainHandler(v -> ws.resume());
+    }
+  }
+
+  @Override
+  public void deliver(Publication publication) {
+    if (closeCode != 0) {
+      return;
+    }
+    if (ws.writeQueueFull()) {
+      if (fullSinceMs == 0) {
+        fullSinceMs = publication.receivedAtMs();
+      }
+      stats.skippedSlow();
+      return;
+    }
+    fullSinceMs = 0;
+    ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, publication.dataJson().duplicate(), true));
+    messagesOut++;
+  }
+
+  /** Closes with a code and reason, once; later calls are ignored. */
+  public Future<Void> close(short code, String reason) {
+    if (closeCode != 0) {
+      return Future.succeededFuture();
+    }
+    closeCode = code;
+    closeReason = reason;
+    return ws.close(code, reason);
+  }
+
+  /** Pings a quiet socket, closes a silent one or one that stayed too slow. Called by the sweep. */
+  void sweep(long nowMs) {
+    if (closeCode != 0) {
+      return;
+    }
+    if (fullSinceMs != 0 && nowMs - fullSinceMs >= config.slowConsumerCloseMs()) {
+      close(CloseCodes.POLICY_VIOLATION, "slow consumer");
+    } else if (nowMs - lastHeardMs >= config.idleTimeoutMs()) {
+      close(CloseCodes.GOING_AWAY, "idle timeout");
+    } else if (nowMs - lastHeardMs >= config.pingIntervalMs() && nowMs - lastPingMs >= config.pingIntervalMs()) {
+      lastPingMs = nowMs;
+      ws.writePing(io.vertx.core.buffer.Buffer.buffer());
+    }
+  }
+
+  private void onFrame(WebSocketFrame frame) {
+    lastHeardMs = System.currentTimeMillis();
+    if (!frame.isText() && !frame.isBinary() && !frame.isContinuation()) {
+      return;
+    }
+    short verdict = guard.check(frame);
+    if (verdict != 0) {
+      close(verdict, reasonFor(verdict));
+      return;
+    }
+    if (frame.isFinal()) {
+      messagesIn++;
+      stats.messageIn();
+    }
+    endpoint.frame(this, frame);
+  }
+
+  private void onError(Throwable error) {
+    if (error instanceof CorruptedWebSocketFrameException) {
+      CorruptedWebSocketFrameException corrupt = (CorruptedWebSocketFrameException) error;
+      short code = (short) corrupt.closeStatus().code();
+      close(code, reasonFor(code));
+    } else {
+      LOG.debug("socket error on {} {}: {}", endpoint.name(), ws.remoteAddress(), error.toString());
+    }
+  }
+
+  private static String reasonFor(short code) {
+    switch (code) {
+      case CloseCodes.MESSAGE_TOO_BIG: return "message too big";
+      case CloseCodes.INVALID_PAYLOAD: return "invalid UTF-8";
+      default: return "protocol error";
+    }
+  }
+}
