@@ -69,7 +69,11 @@ public final class SocketPush {
     if (!node.startDraining()) {
       return Future.succeededFuture();
     }
-    return vertx.undeploy(httpDeployment)
-        .eventually(() -> vertx.undeploy(tickerDeployment));
+    List<Future<Void>> closing = httpInstances.stream().map(HttpVerticle::closeSockets).toList();
+    Future<Void> grace = vertx.timer(config.shutdownGraceMs()).mapEmpty();
+    return Future.any(Future.join(closing), grace)
+        .eventually(() -> vertx.undeploy(httpDeployment))
+        .eventually(() -> vertx.undeploy(tickerDeployment))
+        .mapEmpty();
   }
 }

@@ -10,6 +10,7 @@ import io.socketpush.ws.Endpoint;
 import io.socketpush.ws.SessionRegistry;
 import io.socketpush.ws.TimeEndpoint;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -73,15 +74,18 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   /**
-   * Drains: the node already refuses new sockets and reports not ready; close every socket with
-   * 1001, give them {@code shutdown.graceMs} to answer, then close the server.
+   * Closes every socket of this instance with 1001; completes when they are all closed. The server
+   * keeps serving HTTP meanwhile, so readiness can say 503 while the node drains.
    */
+  public Future<Void> closeSockets() {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> sessions.closeAll(CloseCodes.GOING_AWAY, "server shutting down").onComplete(done));
+    return done.future();
+  }
+
   @Override
   public Future<?> stop() {
-    Future<Void> closed = sessions.closeAll(CloseCodes.GOING_AWAY, "server shutting down");
-    Future<Void> grace = vertx.timer(config.shutdownGraceMs()).mapEmpty();
-    return Future.any(closed, grace)
-        .eventually(() -> Future.join(fanOut.stop(), server.close()));
+    return Future.join(fanOut.stop(), server.close());
   }
 
   private void handshake(ServerWebSocketHandshake handshake) {

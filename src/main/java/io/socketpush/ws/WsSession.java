@@ -7,10 +7,12 @@ import io.socketpush.push.Publication;
 import io.socketpush.push.PushStats;
 import io.socketpush.push.Subscriber;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
+import io.vertx.core.internal.http.WebSocketInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +22,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class WsSession implements Subscriber {
   private static final Logger LOG = LoggerFactory.getLogger(WsSession.class);
+  /**
+   * How long a close handshake may take before the TCP connection is dropped. Vert.x starts its own
+   * closing timeout only once the close frame is flushed, which never happens for a peer that stopped
+   * reading: without this a stuck client would hold its connection for ever.
+   */
+  static final long FORCE_CLOSE_MS = 3000;
 
   private final ServerWebSocket ws;
   private final Endpoint endpoint;
@@ -34,6 +42,8 @@ public final class WsSession implements Subscriber {
   private long messagesOut;
   private short closeCode;
   private String closeReason;
+  private long closingSinceMs;
+  private final Promise<Void> closed = Promise.promise();
 
   WsSession(ServerWebSocket ws, Endpoint endpoint, WebSocketConfig config, PushStats stats, long nowMs) {
     this.ws = ws;
@@ -50,6 +60,7 @@ public final class WsSession implements Subscriber {
     ws.frameHandler(this::onFrame);
     ws.exceptionHandler(this::onError);
     ws.closeHandler(v -> {
+      closed.complete();
       onClosed.run();
       endpoint.closed(this);
       int code = closeCode != 0 ? closeCode : ws.closeStatusCode() == null ? 1006 : ws.closeStatusCode();
@@ -98,19 +109,26 @@ public final class WsSession implements Subscriber {
     messagesOut++;
   }
 
-  /** Closes with a code and reason, once; later calls are ignored. */
+  /**
+   * Closes with a code and reason, once; later calls only return the same future. It completes when
+   * the connection is closed, not when the close frame is sent.
+   */
   public Future<Void> close(short code, String reason) {
-    if (closeCode != 0) {
-      return Future.succeededFuture();
+    if (closeCode == 0) {
+      closeCode = code;
+      closeReason = reason;
+      closingSinceMs = System.currentTimeMillis();
+      ws.close(code, reason);
     }
-    closeCode = code;
-    closeReason = reason;
-    return ws.close(code, reason);
+    return closed.future();
   }
 
   /** Pings a quiet socket, closes a silent one or one that stayed too slow. Called by the sweep. */
   void sweep(long nowMs) {
     if (closeCode != 0) {
+      if (nowMs - closingSinceMs > FORCE_CLOSE_MS) {
+        ((WebSocketInternal) ws).channelHandlerContext().close();
+      }
       return;
     }
     if (fullSinceMs != 0 && nowMs - fullSinceMs >= config.slowConsumerCloseMs()) {

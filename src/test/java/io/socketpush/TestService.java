@@ -1,0 +1,79 @@
+package io.socketpush;
+
+import io.socketpush.config.ConfigSources;
+import io.socketpush.config.ServiceConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** Starts a real node on a random 127.0.0.1 port and talks to it as a client would. */
+public final class TestService {
+  public static final String HOST = "127.0.0.1";
+
+  private final Vertx vertx;
+  private final SocketPush app;
+  /** Vert.x 5 closes a client, and its sockets, once the client object is garbage: keep them reachable. */
+  private final List<WebSocketClient> clients = new CopyOnWriteArrayList<>();
+
+  private TestService(Vertx vertx, SocketPush app) {
+    this.vertx = vertx;
+    this.app = app;
+  }
+
+  /** Defaults, on a random port, with the given keys overridden (nested JSON as in conf/config.json). */
+  public static Future<TestService> start(Vertx vertx, JsonObject overrides) {
+    JsonObject conf = new JsonObject()
+        .put("http", new JsonObject().put("host", HOST).put("port", 0).put("instances", 2))
+        .mergeIn(overrides, true);
+    return SocketPush.start(vertx, ServiceConfig.from(ConfigSources.of(conf)))
+        .map(app -> new TestService(vertx, app));
+  }
+
+  public static Future<TestService> start(Vertx vertx) {
+    return start(vertx, new JsonObject());
+  }
+
+  public int port() {
+    return app.httpPort();
+  }
+
+  public SocketPush app() {
+    return app;
+  }
+
+  public Future<WebSocket> connect(String path) {
+    return connect(path, new WebSocketClientOptions());
+  }
+
+  public Future<WebSocket> connect(String path, WebSocketClientOptions options) {
+    WebSocketClient client = vertx.createWebSocketClient(options.setMaxFrameSize(Math.max(options.getMaxFrameSize(), 1 << 20))
+        .setMaxMessageSize(Math.max(options.getMaxMessageSize(), 1 << 22)));
+    clients.add(client);
+    return client.connect(port(), HOST, path);
+  }
+
+  /** GET a path; the response's status and body. */
+  public Future<Response> get(String path) {
+    HttpClient http = vertx.createHttpClient();
+    return http.request(HttpMethod.GET, port(), HOST, path)
+        .compose(req -> req.send())
+        .compose(resp -> resp.body().map(body -> new Response(resp.statusCode(), body)))
+        .eventually(http::close);
+  }
+
+  public Future<JsonObject> stats() {
+    return get("/api/stats").map(r -> r.body.toJsonObject());
+  }
+
+  public record Response(int status, Buffer body) {
+  }
+}
