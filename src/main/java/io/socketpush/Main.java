@@ -1,6 +1,7 @@
 package io.socketpush;
 
 import ch.qos.logback.classic.Level;
+import io.socketpush.cluster.VertxFactory;
 import io.socketpush.config.ConfigException;
 import io.socketpush.config.ConfigLoader;
 import io.socketpush.config.ConfigSources;
@@ -58,7 +59,13 @@ public final class Main {
     }
     setLogLevel(config.logLevel());
     Logger log = LoggerFactory.getLogger(Main.class);
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx;
+    try {
+      vertx = VertxFactory.create(config.cluster()).await();
+    } catch (Exception e) {
+      err.println("socket-push: cannot join the cluster: " + e.getMessage());
+      return 1;
+    }
     SocketPush app;
     try {
       app = SocketPush.start(vertx, config).await();
@@ -67,8 +74,9 @@ public final class Main {
       vertx.close();
       return 1;
     }
-    log.info("socket-push listening on http://{}:{}/ ({} HTTP verticle instances)",
-        config.http().host(), app.httpPort(), config.http().instances());
+    log.info("socket-push listening on http://{}:{}/ ({} HTTP verticle instances, {})",
+        config.http().host(), app.httpPort(), config.http().instances(),
+        config.cluster().enabled() ? "cluster '" + config.cluster().name() + "' via " + config.cluster().discovery() : "standalone");
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("shutting down: closing sockets with 1001, up to {} ms", config.shutdownGraceMs());
       try {
@@ -114,11 +122,12 @@ public final class Main {
         .append("Usage: java -jar socket-push.jar [options]\n\n")
         .append("Options:\n")
         .append("  -conf FILE          configuration file (default conf/config.json, if present)\n")
+        .append("  --cluster           join a cluster (same as cluster.enabled=true)\n")
         .append("  --KEY=VALUE         set one configuration key, e.g. --http.port=9090\n")
         .append("  -h, --help          print this help\n\n")
         .append("Configuration keys (file key / environment variable / default):\n");
     for (Setting<?> s : Settings.ALL) {
-      text.append(String.format("  %-22s %-26s %-22s %s%n", s.key(), s.env(), s.defaultValue(), s.description()));
+      text.append(String.format("  %-22s %-26s %-21s %s%n", s.key(), s.env(), s.defaultValue(), s.description()));
     }
     text.append("\nPrecedence: --KEY=VALUE over environment over the file over the defaults.\n");
     return text.toString();
@@ -141,6 +150,8 @@ public final class Main {
             throw new IllegalArgumentException(arg + " needs a file name");
           }
           parsed.confFile = args[++i];
+        } else if (arg.equals("--cluster") || arg.equals("-cluster")) {
+          parsed.overrides.put(Settings.CLUSTER_ENABLED.key(), "true");
         } else if (arg.startsWith("--") && arg.contains("=")) {
           String key = arg.substring(2, arg.indexOf('='));
           if (Settings.ALL.stream().noneMatch(s -> s.key().equals(key))) {

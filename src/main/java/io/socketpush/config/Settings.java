@@ -46,6 +46,30 @@ public final class Settings {
   public static final Setting<Integer> SHUTDOWN_GRACE_MS = Setting.integer("shutdown.graceMs", 10_000, 0, 600_000,
       "on SIGTERM: time allowed to close sockets with 1001 before the process exits");
 
+  public static final Setting<Boolean> CLUSTER_ENABLED = Setting.flag("cluster.enabled", false,
+      "join a Hazelcast cluster and share the event bus (also --cluster); off: standalone, no Hazelcast at all");
+  public static final Setting<String> CLUSTER_NAME = Setting.text("cluster.name", "socket-push",
+      "members with the same name form one cluster");
+  public static final Setting<String> CLUSTER_HOST = Setting.text("cluster.host", "127.0.0.1",
+      "address this member binds and announces for Hazelcast and the event bus (the pod IP on Kubernetes)");
+  public static final Setting<Integer> CLUSTER_PORT = Setting.integer("cluster.port", 5701, 1, 65535,
+      "Hazelcast member port");
+  public static final Setting<String> CLUSTER_DISCOVERY = Setting.custom("cluster.discovery", "tcp",
+      "how members find each other: tcp (the list in cluster.members) or kubernetes (DNS of cluster.serviceDns)",
+      raw -> {
+        String value = raw.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!value.equals("tcp") && !value.equals("kubernetes")) {
+          throw new IllegalArgumentException("must be tcp or kubernetes");
+        }
+        return value;
+      });
+  public static final Setting<String> CLUSTER_MEMBERS = Setting.text("cluster.members", "",
+      "comma-separated host:port of members to join, for tcp discovery; empty: this member alone");
+  public static final Setting<String> CLUSTER_SERVICE_DNS = Setting.text("cluster.serviceDns", "",
+      "headless service resolved for kubernetes discovery, e.g. socket-push-cluster.default.svc.cluster.local");
+  public static final Setting<Integer> EVENTBUS_PORT = Setting.integer("eventbus.port", 0, 0, 65535,
+      "TCP port of the clustered event bus; 0 picks a free one");
+
   public static final Setting<String> LOG_LEVEL = Setting.custom("log.level", "INFO",
       "root log level: TRACE, DEBUG, INFO, WARN or ERROR",
       raw -> {
@@ -60,5 +84,8 @@ public final class Settings {
       HTTP_HOST, HTTP_PORT, HTTP_INSTANCES,
       TICK_PERIOD_MS, TIME_ZONE, TIME_PATTERN,
       WS_MAX_MESSAGE_BYTES, WS_PING_INTERVAL_MS, WS_IDLE_TIMEOUT_MS, WS_WRITE_QUEUE_MAX_BYTES, WS_SLOW_CONSUMER_CLOSE_MS,
-      SHUTDOWN_GRACE_MS, LOG_LEVEL);
+      SHUTDOWN_GRACE_MS,
+      CLUSTER_ENABLED, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_DISCOVERY, CLUSTER_MEMBERS,
+      CLUSTER_SERVICE_DNS, EVENTBUS_PORT,
+      LOG_LEVEL);
 }

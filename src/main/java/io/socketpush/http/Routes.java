@@ -2,6 +2,9 @@ package io.socketpush.http;
 
 import io.socketpush.NodeState;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -18,8 +21,16 @@ final class Routes {
         .register("event-loop", promise -> promise.complete(Status.OK())));
     router.get("/health/ready").handler(HealthCheckHandler.create(vertx)
         .register("accepting-sockets", promise -> promise.complete(node.draining() ? Status.KO() : Status.OK())));
-    router.get("/api/stats").handler(ctx -> ctx.json(node.stats().toJson()));
+    router.get("/api/stats").handler(ctx -> ctx.json(node.stats().toJson().put("cluster", cluster(vertx))));
     router.route().handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return router;
+  }
+
+  private static JsonObject cluster(Vertx vertx) {
+    ClusterManager manager = ((VertxInternal) vertx).clusterManager();
+    return new JsonObject()
+        .put("enabled", manager != null)
+        .put("members", manager == null ? 1 : manager.getNodes().size())
+        .put("nodeId", manager == null ? null : manager.getNodeId());
   }
 }

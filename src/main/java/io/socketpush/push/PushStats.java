@@ -21,6 +21,16 @@ public final class PushStats {
   private final LongAdder skippedSlow = new LongAdder();
   private final LongAdder messagesIn = new LongAdder();
   private final LongAdder messagesOut = new LongAdder();
+  private volatile boolean leadingTicker;
+
+  /** Whether this node holds the ticker lock and publishes the ticks. */
+  public void leadingTicker(boolean leading) {
+    leadingTicker = leading;
+  }
+
+  public boolean leadingTicker() {
+    return leadingTicker;
+  }
 
   public void socketOpened(String endpoint) {
     socketsOpen.computeIfAbsent(endpoint, e -> new AtomicLong()).incrementAndGet();
@@ -72,6 +82,7 @@ public final class PushStats {
         .put("socketsOpen", open)
         .put("socketsClosedByCode", closed)
         .put("subscribers", subs)
+        .put("leadingTicker", leadingTicker)
         .put("ticksPublished", ticksPublished.sum())
         .put("ticksReceived", ticksReceived.sum())
         .put("tickDeliveries", deliveries.sum())

@@ -57,6 +57,7 @@ public final class TickerVerticle extends VerticleBase {
     if (lock != null) {
       lock.release();
       lock = null;
+      stats.leadingTicker(false);
     }
     return follower.unregister();
   }
@@ -88,6 +89,7 @@ public final class TickerVerticle extends VerticleBase {
       return;
     }
     lock = acquired;
+    stats.leadingTicker(true);
     LOG.info("this node now publishes the time ticks every {} ms", config.periodMs());
     nextDue = 0;
     schedule();

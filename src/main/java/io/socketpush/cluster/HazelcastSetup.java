@@ -1,0 +1,61 @@
+package io.socketpush.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.NetworkConfig;
+import io.socketpush.config.ClusterConfig;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+
+/**
+ * The Hazelcast configuration of a member, from the maps Vert.x needs ({@link ConfigUtil#loadConfig()})
+ * plus what {@code cluster.*} says: a fixed address, no multicast, no auto-detection, and failure
+ * detection quick enough for the ticker to fail over within 5 s.
+ */
+public final class HazelcastSetup {
+  /**
+   * A member that stops sending heartbeats (hung, partitioned) is removed after this long. A member
+   * killed outright is noticed sooner: its TCP connections close and the members that fail to
+   * reconnect suspect it at once. Either way its locks, the ticker's among them, are released.
+   */
+  static final int MAX_NO_HEARTBEAT_SECONDS = 3;
+  static final int HEARTBEAT_INTERVAL_SECONDS = 1;
+
+  private HazelcastSetup() {
+  }
+
+  public static Config config(ClusterConfig cluster) {
+    Config config = ConfigUtil.loadConfig();
+    config.setClusterName(cluster.name());
+    config.setProperty("hazelcast.logging.type", "slf4j");
+    config.setProperty("hazelcast.phone.home.enabled", "false");
+    // the service leaves the cluster itself, after draining its sockets
+    config.setProperty("hazelcast.shutdownhook.enabled", "false");
+    config.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(HEARTBEAT_INTERVAL_SECONDS));
+    config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(MAX_NO_HEARTBEAT_SECONDS));
+    // the master waits this long for more members before admitting one: 5 s by default
+    config.setProperty("hazelcast.wait.seconds.before.join", "1");
+    config.setProperty("hazelcast.socket.bind.any", "false");
+
+    NetworkConfig network = config.getNetworkConfig();
+    network.setPort(cluster.port()).setPortAutoIncrement(false);
+    network.setPublicAddress(cluster.host() + ":" + cluster.port());
+    network.getInterfaces().setEnabled(true).addInterface(cluster.host());
+
+    JoinConfig join = network.getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    if (cluster.discovery().equals("kubernetes")) {
+      join.getTcpIpConfig().setEnabled(false);
+      join.getKubernetesConfig().setEnabled(true)
+          .setProperty("service-dns", cluster.serviceDns())
+          .setProperty("service-port", String.valueOf(cluster.port()));
+    } else {
+      join.getTcpIpConfig().setEnabled(true).setConnectionTimeoutSeconds(2);
+      cluster.members().forEach(member -> join.getTcpIpConfig().addMember(member));
+      if (cluster.members().isEmpty()) {
+        join.getTcpIpConfig().addMember(cluster.host() + ":" + cluster.port());
+      }
+    }
+    return config;
+  }
+}

@@ -1,0 +1,204 @@
+package io.socketpush.cluster;
+
+import com.hazelcast.core.Hazelcast;
+import io.socketpush.SocketPush;
+import io.socketpush.config.ClusterConfig;
+import io.socketpush.config.ConfigSources;
+import io.socketpush.config.ServiceConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Three clustered members in this JVM, on 127.0.0.1 with TCP-IP join and a cluster name of their
+ * own. The failover test runs last: it kills the leading member.
+ */
+@ExtendWith(VertxExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ClusterTest {
+  private static final long PERIOD = 500;
+  private static final List<Member> members = new ArrayList<>();
+  private static final List<WebSocketClient> clients = new CopyOnWriteArrayList<>();
+  private static Vertx clientVertx;
+
+  record Member(Vertx vertx, SocketPush app) {
+    JsonObject stats() {
+      var http = clientVertx.createHttpClient();
+      return http.request(io.vertx.core.http.HttpMethod.GET, app.httpPort(), "127.0.0.1", "/api/stats")
+          .compose(req -> req.send()).compose(resp -> resp.body()).map(b -> b.toJsonObject())
+          .eventually(http::close).await();
+    }
+  }
+
+  @BeforeAll
+  static void formCluster() throws Exception {
+    clientVertx = Vertx.vertx();
+    String name = "socket-push-test-" + UUID.randomUUID();
+    List<Integer> ports = List.of(freePort(), freePort(), freePort());
+    String seeds = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+    List<Future<Member>> starting = new ArrayList<>();
+    for (int port : ports) {
+      JsonObject conf = new JsonObject()
+          .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1))
+          .put("tick", new JsonObject().put("periodMs", PERIOD))
+          .put("cluster", new JsonObject().put("enabled", true).put("name", name).put("port", port).put("members", seeds));
+      ServiceConfig config = ServiceConfig.from(ConfigSources.of(conf));
+      starting.add(VertxFactory.create(config.cluster())
+          .compose(vertx -> SocketPush.start(vertx, config).map(app -> new Member(vertx, app))));
+    }
+    Future.all(starting).await(60, TimeUnit.SECONDS);
+    starting.forEach(f -> members.add(f.result()));
+    // the cluster has formed once every member sees three: only then may the ticks cross it
+    waitFor(() -> members.stream().allMatch(m -> m.stats().getJsonObject("cluster").getInteger("members") == 3), 30_000);
+  }
+
+  @AfterAll
+  static void leave() {
+    for (Member m : members) {
+      m.vertx.close().await();
+    }
+    clientVertx.close().await();
+  }
+
+  @Test
+  @Order(1)
+  void exactlyOneMemberPublishes() throws Exception {
+    waitFor(() -> members.stream().filter(m -> m.stats().getBoolean("leadingTicker")).count() == 1, 10_000);
+    Thread.sleep(2 * PERIOD); // let a few ticks pass: no other member may start publishing
+    List<JsonObject> stats = members.stream().map(Member::stats).toList();
+    assertEquals(1, stats.stream().filter(s -> s.getBoolean("leadingTicker")).count(), stats.toString());
+    assertEquals(1, stats.stream().filter(s -> s.getLong("ticksPublished") > 0).count(), stats.toString());
+  }
+
+  @Test
+  @Order(2)
+  void socketsOnEveryMemberReceiveEachTickOnce(VertxTestContext ctx) {
+    List<List<Long>> seen = List.of(new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>(), new CopyOnWriteArrayList<>());
+    List<Future<WebSocket>> sockets = IntStream.range(0, 3).mapToObj(i -> connect(members.get(i))).toList();
+    Future.all(sockets).onComplete(ctx.succeeding(all -> {
+      for (int i = 0; i < 3; i++) {
+        List<Long> mine = seen.get(i);
+        sockets.get(i).result().textMessageHandler(text -> {
+          mine.add(new JsonObject(text).getLong("ts"));
+          if (seen.stream().allMatch(l -> l.size() >= 4)) {
+            ctx.verify(() -> {
+              for (List<Long> l : seen) {
+                assertStrictlyIncreasing(l);
+              }
+              // the last three ticks any socket saw were seen by all: whichever member published them
+              List<Long> common = new ArrayList<>(seen.get(0));
+              seen.forEach(common::retainAll);
+              assertTrue(common.size() >= 3, "common ticks " + common + " of " + seen);
+            });
+            ctx.completeNow();
+          }
+        });
+      }
+    }));
+  }
+
+  @Test
+  @Order(3)
+  void tickerFailsOverWithin5sWhenItsMemberDiesAbruptly() throws Exception {
+    Member leader = members.stream().filter(m -> m.stats().getBoolean("leadingTicker")).findFirst().orElseThrow();
+    List<Member> survivors = members.stream().filter(m -> m != leader).toList();
+    List<List<long[]>> seen = new ArrayList<>();
+    for (Member m : survivors) {
+      List<long[]> mine = new CopyOnWriteArrayList<>();
+      seen.add(mine);
+      WebSocket ws = connect(m).await(5, TimeUnit.SECONDS);
+      ws.textMessageHandler(text -> mine.add(new long[] {new JsonObject(text).getLong("ts"), System.currentTimeMillis()}));
+    }
+    waitFor(() -> seen.stream().allMatch(l -> l.size() >= 2), 5_000);
+
+    // no leave message, no lock release: Hazelcast is terminated under the member's feet
+    long killedAt = System.currentTimeMillis();
+    ((HazelcastClusterManager) ((VertxInternal) leader.vertx).clusterManager()).getHazelcastInstance()
+        .getLifecycleService().terminate();
+    leader.vertx.close();
+    members.remove(leader);
+
+    waitFor(() -> seen.stream().allMatch(l -> l.stream().anyMatch(t -> t[1] > killedAt + 5_500)), 15_000);
+    for (List<long[]> mine : seen) {
+      List<Long> ts = mine.stream().map(t -> t[0]).toList();
+      assertStrictlyIncreasing(ts);
+      long firstAfter = mine.stream().filter(t -> t[0] > killedAt).mapToLong(t -> t[1]).min().orElseThrow();
+      long resumedAfter = firstAfter - killedAt;
+      System.out.printf("failover: ticks resumed %d ms after the leader died%n", resumedAfter);
+      assertTrue(resumedAfter < 5_000, "ticks resumed after " + resumedAfter + " ms");
+    }
+    assertEquals(1, survivors.stream().filter(m -> m.stats().getBoolean("leadingTicker")).count());
+  }
+
+  @Test
+  @Order(4)
+  void aStandaloneNodeStartsNoHazelcast() throws Exception {
+    int before = Hazelcast.getAllHazelcastInstances().size();
+    ServiceConfig config = ServiceConfig.from(ConfigSources.of(new JsonObject()
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))));
+    Vertx vertx = VertxFactory.create(config.cluster()).await();
+    try {
+      SocketPush.start(vertx, config).await(10, TimeUnit.SECONDS);
+      assertTrue(!vertx.isClustered());
+      assertEquals(before, Hazelcast.getAllHazelcastInstances().size());
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  private static Future<WebSocket> connect(Member m) {
+    WebSocketClient client = clientVertx.createWebSocketClient();
+    clients.add(client);
+    return client.connect(m.app.httpPort(), "127.0.0.1", "/ws/time");
+  }
+
+  private static void assertStrictlyIncreasing(List<Long> ts) {
+    for (int i = 1; i < ts.size(); i++) {
+      assertTrue(ts.get(i) > ts.get(i - 1), "duplicate or backwards tick in " + ts);
+    }
+  }
+
+  private static void waitFor(java.util.function.BooleanSupplier condition, long ms) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + ms;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("condition not met within " + ms + " ms");
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
