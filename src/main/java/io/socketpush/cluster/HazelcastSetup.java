@@ -17,7 +17,7 @@ public final class HazelcastSetup {
    * killed outright is noticed sooner: its TCP connections close and the members that fail to
    * reconnect suspect it at once. Either way its locks, the ticker's among them, are released.
    */
-  static final int MAX_NO_HEARTBEAT_SECONDS = 3;
+  static final int MAX_NO_HEARTBEAT_SECONDS = 5;
   static final int HEARTBEAT_INTERVAL_SECONDS = 1;
 
   private HazelcastSetup() {

@@ -1,0 +1,150 @@
+package io.socketpush.cluster;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The documented way, for real: three members of the fat jar started by {@code scripts/cluster.sh},
+ * the example subscriber joined beside them, and the ticker's member killed with {@code kill -9}.
+ */
+@Timeout(value = 150, unit = TimeUnit.SECONDS)
+class ClusterFailoverIT {
+  private static final int HTTP_BASE = 18080;
+  private static final int CLUSTER_BASE = 15700;
+  private static final String RUN_DIR = "target/cluster-it";
+  private static final String NAME = "socket-push-it-" + UUID.randomUUID();
+  private static Vertx vertx;
+  private static final List<WebSocketClient> clients = new CopyOnWriteArrayList<>();
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    vertx = Vertx.vertx();
+    assertEquals(0, script("start"), "scripts/cluster.sh start");
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    script("stop");
+    vertx.close().await();
+  }
+
+  @Test
+  void killingTheTickersMemberBringsTicksBackWithin5sWithNoDuplicate() throws Exception {
+    // the example subscriber joins as a plain Vert.x member and logs ticks
+    ProcessBuilder example = new ProcessBuilder(javaBin(), "-cp", "target/socket-push.jar", "examples/TickSubscriber.java")
+        .redirectErrorStream(true).redirectOutput(new File(RUN_DIR, "subscriber.log"));
+    example.environment().put("CLUSTER_NAME", NAME);
+    example.environment().put("CLUSTER_PORT", String.valueOf(CLUSTER_BASE + 99));
+    example.environment().put("CLUSTER_MEMBERS", "127.0.0.1:" + (CLUSTER_BASE + 1) + ",127.0.0.1:" + (CLUSTER_BASE + 2));
+    Process subscriber = example.start();
+    List<List<long[]>> seen = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      List<long[]> mine = new CopyOnWriteArrayList<>();
+      seen.add(mine);
+      WebSocketClient client = vertx.createWebSocketClient();
+      clients.add(client);
+      WebSocket ws = client.connect(HTTP_BASE + i, "127.0.0.1", "/ws/time").await(10, TimeUnit.SECONDS);
+      ws.textMessageHandler(text -> mine.add(new long[] {new JsonObject(text).getLong("ts"), System.currentTimeMillis()}));
+    }
+    waitFor(() -> seen.stream().allMatch(l -> l.size() >= 3), 15_000);
+    try {
+      waitFor(() -> read(RUN_DIR + "/subscriber.log").contains("tick "), 60_000);
+    } finally {
+      subscriber.destroyForcibly();
+    }
+
+    int leader = 0;
+    for (int i = 1; i <= 3; i++) {
+      if (stats(i).getBoolean("leadingTicker")) {
+        assertEquals(0, leader, "two members publish");
+        leader = i;
+      }
+    }
+    assertTrue(leader > 0, "no member publishes");
+    long pid = Long.parseLong(read(RUN_DIR + "/member-" + leader + ".pid").trim());
+    long killedAt = System.currentTimeMillis();
+    assertEquals(0, new ProcessBuilder("kill", "-9", String.valueOf(pid)).start().waitFor());
+
+    int dead = leader;
+    waitFor(() -> {
+      for (int i = 1; i <= 3; i++) {
+        if (i != dead && seen.get(i - 1).stream().noneMatch(t -> t[1] > killedAt + 6_000)) {
+          return false;
+        }
+      }
+      return true;
+    }, 20_000);
+    for (int i = 1; i <= 3; i++) {
+      if (i == dead) {
+        continue;
+      }
+      List<long[]> mine = seen.get(i - 1);
+      for (int k = 1; k < mine.size(); k++) {
+        assertTrue(mine.get(k)[0] > mine.get(k - 1)[0], "member " + i + ": duplicate or backwards tick");
+      }
+      long resumed = mine.stream().filter(t -> t[0] > killedAt).mapToLong(t -> t[1]).min().orElseThrow() - killedAt;
+      long missed = mine.stream().filter(t -> t[0] > killedAt).mapToLong(t -> t[0]).min().orElseThrow() / 1000
+          - mine.stream().filter(t -> t[0] <= killedAt).mapToLong(t -> t[0]).max().orElseThrow() / 1000 - 1;
+      System.out.printf("failover after kill -9: member %d got the next tick %d ms later (%d ticks missed)%n",
+          i, resumed, missed);
+      assertTrue(resumed < 5_000, "member " + i + ": ticks resumed after " + resumed + " ms");
+    }
+  }
+
+  private static JsonObject stats(int member) {
+    var http = vertx.createHttpClient();
+    return http.request(HttpMethod.GET, HTTP_BASE + member, "127.0.0.1", "/api/stats")
+        .compose(req -> req.send()).compose(resp -> resp.body()).map(b -> b.toJsonObject())
+        .eventually(http::close).await();
+  }
+
+  private static int script(String command) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder("bash", "scripts/cluster.sh", command).inheritIO();
+    builder.environment().put("HTTP_BASE", String.valueOf(HTTP_BASE));
+    builder.environment().put("CLUSTER_BASE", String.valueOf(CLUSTER_BASE));
+    builder.environment().put("RUN_DIR", RUN_DIR);
+    builder.environment().put("CLUSTER_NAME", NAME);
+    return builder.start().waitFor();
+  }
+
+  private static String read(String path) {
+    try {
+      return Files.readString(Path.of(path));
+    } catch (Exception e) {
+      return "";
+    }
+  }
+
+  private static String javaBin() {
+    return System.getProperty("java.home") + "/bin/java";
+  }
+
+  private static void waitFor(java.util.function.BooleanSupplier condition, long ms) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + ms;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("condition not met within " + ms + " ms");
+      }
+      Thread.sleep(100);
+    }
+  }
+}
