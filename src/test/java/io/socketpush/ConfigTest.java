@@ -41,6 +41,18 @@ class ConfigTest {
   }
 
   @Test
+  void theReadmeDocumentsEveryKeyWithItsVariableAndDefault() throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    for (Setting<?> setting : Settings.ALL) {
+      String row = readme.lines().filter(l -> l.startsWith("| `" + setting.key() + "` ")).findFirst()
+          .orElseThrow(() -> new AssertionError("README has no row for " + setting.key()));
+      assertTrue(row.contains("`" + setting.env() + "`"), row);
+      String def = String.valueOf(setting.defaultValue());
+      assertTrue(def.isEmpty() ? row.contains("(empty)") : row.contains("`" + def + "`"), row);
+    }
+  }
+
+  @Test
   void environmentOverridesTheFileAndTheCommandLineOverridesBoth() {
     JsonObject file = new JsonObject().put("http", new JsonObject().put("port", 9000)).put("tick", new JsonObject().put("periodMs", 500));
     ServiceConfig config = ServiceConfig.from(new ConfigSources(file, "conf/config.json",
