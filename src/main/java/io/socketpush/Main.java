@@ -1,6 +1,7 @@
 package io.socketpush;
 
-import ch.qos.logback.classic.Level;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.socketpush.cluster.VertxFactory;
 import io.socketpush.config.ConfigException;
 import io.socketpush.config.ConfigLoader;
@@ -57,18 +58,19 @@ public final class Main {
       err.println("socket-push: invalid configuration: " + e.getMessage());
       return 2;
     }
-    setLogLevel(config.logLevel());
+    Logging.configure(config.logLevel(), config.logFormat());
     Logger log = LoggerFactory.getLogger(Main.class);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx;
     try {
-      vertx = VertxFactory.create(config.cluster()).await();
+      vertx = VertxFactory.create(config.cluster(), registry).await();
     } catch (Exception e) {
       err.println("socket-push: cannot join the cluster: " + e.getMessage());
       return 1;
     }
     SocketPush app;
     try {
-      app = SocketPush.start(vertx, config).await();
+      app = SocketPush.start(vertx, config, registry).await();
     } catch (Exception e) {
       err.println("socket-push: cannot start: " + e.getMessage());
       vertx.close();
@@ -107,13 +109,6 @@ public final class Main {
       throw new ConfigException(e.getMessage());
     } finally {
       boot.close();
-    }
-  }
-
-  private static void setLogLevel(String level) {
-    Logger root = LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME);
-    if (root instanceof ch.qos.logback.classic.Logger) {
-      ((ch.qos.logback.classic.Logger) root).setLevel(Level.toLevel(level));
     }
   }
 

@@ -1,6 +1,8 @@
 package io.socketpush;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.socketpush.push.PushStats;
+import io.socketpush.security.HandshakePolicy;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -9,8 +11,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link SocketPush} and handed to each verticle; no static state.
  */
 public final class NodeState {
-  private final PushStats stats = new PushStats();
+  private final PushStats stats;
+  private final HandshakePolicy handshakes;
   private final AtomicBoolean draining = new AtomicBoolean();
+
+  NodeState(MeterRegistry registry, HandshakePolicy handshakes) {
+    this.stats = new PushStats(registry);
+    this.handshakes = handshakes;
+  }
+
+  /** Origin, token and limit checks, shared by every HTTP verticle instance: the limits are per node. */
+  public HandshakePolicy handshakes() {
+    return handshakes;
+  }
 
   public PushStats stats() {
     return stats;

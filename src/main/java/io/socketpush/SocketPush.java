@@ -3,9 +3,15 @@ package io.socketpush;
 import io.socketpush.config.ServiceConfig;
 import io.socketpush.http.HttpVerticle;
 import io.socketpush.push.TickerVerticle;
+import io.socketpush.security.HandshakePolicy;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.internal.VertxInternal;
+import io.vertx.core.spi.cluster.ClusterManager;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -20,19 +26,32 @@ public final class SocketPush {
 
   private final Vertx vertx;
   private final ServiceConfig config;
-  private final NodeState node = new NodeState();
+  private final NodeState node;
   private final List<HttpVerticle> httpInstances = new CopyOnWriteArrayList<>();
   private String httpDeployment;
   private String tickerDeployment;
 
-  private SocketPush(Vertx vertx, ServiceConfig config) {
+  private SocketPush(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
     this.vertx = vertx;
     this.config = config;
+    this.node = new NodeState(registry, new HandshakePolicy(vertx, config));
+    ClusterManager cluster = ((VertxInternal) vertx).clusterManager();
+    Gauge.builder("socketpush.cluster.members", () -> cluster == null ? 1 : cluster.getNodes().size())
+        .description("members of the cluster this node sees, itself included").register(registry);
   }
 
-  /** Deploys the HTTP verticles (so the fan-out listens), then the ticker. */
+  /** Starts a node whose metrics go to a registry of its own (Vert.x's own metrics are then not scraped). */
   public static Future<SocketPush> start(Vertx vertx, ServiceConfig config) {
-    SocketPush app = new SocketPush(vertx, config);
+    return start(vertx, config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  /**
+   * Deploys the HTTP verticles (so the fan-out listens), then the ticker.
+   *
+   * @param registry where the node's meters go: the one Vert.x reports to, so one scrape has both
+   */
+  public static Future<SocketPush> start(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
+    SocketPush app = new SocketPush(vertx, config, registry);
     int port = config.http().port() == 0 ? -1 : config.http().port();
     return vertx.deployVerticle(() -> app.newHttpVerticle(port), new DeploymentOptions().setInstances(config.http().instances()))
         .compose(id -> {

@@ -3,7 +3,12 @@ package io.socketpush.cluster;
 import io.socketpush.config.ClusterConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
@@ -12,15 +17,36 @@ public final class VertxFactory {
   private VertxFactory() {
   }
 
+  /** A Vert.x without metrics (tests, tools). */
   public static Future<Vertx> create(ClusterConfig cluster) {
-    if (!cluster.enabled()) {
-      return Future.succeededFuture(Vertx.vertx());
+    return create(cluster, null);
+  }
+
+  /**
+   * @param registry where Vert.x reports its own metrics (event bus, pools, verticles, JVM), or null
+   *                 for none. Its per-connection HTTP and TCP metrics stay off: the node counts its
+   *                 sockets and messages itself, without a cost on every write.
+   */
+  public static Future<Vertx> create(ClusterConfig cluster, MeterRegistry registry) {
+    VertxOptions options = new VertxOptions();
+    VertxBuilder builder = Vertx.builder();
+    if (registry != null) {
+      options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+          .addDisabledMetricsCategory(MetricsDomain.HTTP_SERVER)
+          .addDisabledMetricsCategory(MetricsDomain.NET_SERVER)
+          .addDisabledMetricsCategory(MetricsDomain.HTTP_CLIENT)
+          .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
+          .addDisabledMetricsCategory(MetricsDomain.DATAGRAM_SOCKET));
+      builder.withMetrics(new MicrometerMetricsFactory(registry));
     }
-    VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
+    if (!cluster.enabled()) {
+      return Future.succeededFuture(builder.with(options).build());
+    }
+    options.setEventBusOptions(new EventBusOptions()
         .setHost(cluster.host())
         .setPort(cluster.eventBusPort())
         .setClusterPublicHost(cluster.host()));
-    return Vertx.builder()
+    return builder
         .with(options)
         .withClusterManager(new HazelcastClusterManager(HazelcastSetup.config(cluster)))
         .buildClustered();

@@ -7,7 +7,8 @@ import static io.socketpush.config.Settings.*;
  * the part it needs.
  */
 public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws, long shutdownGraceMs,
-                            ClusterConfig cluster, String logLevel) {
+                            ClusterConfig cluster, SecurityConfig security, LimitsConfig limits,
+                            String logLevel, String logFormat) {
 
   /** Builds and validates; throws {@link ConfigException} naming the first bad key. */
   public static ServiceConfig from(ConfigSources sources) {
@@ -23,7 +24,10 @@ public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws
         new ClusterConfig(sources.get(CLUSTER_ENABLED), sources.get(CLUSTER_NAME), sources.get(CLUSTER_HOST),
             sources.get(CLUSTER_PORT), sources.get(CLUSTER_DISCOVERY), ClusterConfig.members(sources.get(CLUSTER_MEMBERS)),
             sources.get(CLUSTER_SERVICE_DNS), sources.get(EVENTBUS_PORT)),
-        sources.get(LOG_LEVEL));
+        security(sources),
+        new LimitsConfig(sources.get(LIMITS_MAX_CONNECTIONS), sources.get(LIMITS_MAX_CONNECTIONS_PER_IP),
+            sources.get(LIMITS_NEW_CONNECTIONS_PER_SECOND), sources.get(LIMITS_ECHO_MESSAGES_PER_SECOND)),
+        sources.get(LOG_LEVEL), sources.get(LOG_FORMAT));
     if (config.ws.idleTimeoutMs() <= config.ws.pingIntervalMs()) {
       throw new ConfigException(WS_IDLE_TIMEOUT_MS.key() + " = " + config.ws.idleTimeoutMs()
           + ": must be longer than " + WS_PING_INTERVAL_MS.key() + " (" + config.ws.pingIntervalMs() + ")");
@@ -33,5 +37,52 @@ public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws
           + ") is required when " + CLUSTER_DISCOVERY.key() + " is kubernetes");
     }
     return config;
+  }
+
+  private static SecurityConfig security(ConfigSources sources) {
+    String algorithm = sources.get(SECURITY_JWT_ALGORITHM);
+    boolean required = sources.get(SECURITY_JWT_REQUIRED);
+    String key;
+    if (algorithm.equals("HS256")) {
+      key = sources.get(SECURITY_JWT_SECRET);
+    } else {
+      key = pem(sources.get(SECURITY_JWT_PUBLIC_KEY), SECURITY_JWT_PUBLIC_KEY);
+    }
+    if (required && key.isEmpty()) {
+      Setting<String> missing = algorithm.equals("HS256") ? SECURITY_JWT_SECRET : SECURITY_JWT_PUBLIC_KEY;
+      throw new ConfigException(SECURITY_JWT_REQUIRED.key() + " is true but " + missing.key() + " ("
+          + missing.env() + ") is empty");
+    }
+    String cert = sources.get(TLS_CERT);
+    String tlsKey = sources.get(TLS_KEY);
+    if (cert.isEmpty() != tlsKey.isEmpty()) {
+      throw new ConfigException(TLS_CERT.key() + " (" + TLS_CERT.env() + ") and " + TLS_KEY.key() + " ("
+          + TLS_KEY.env() + ") go together: set both or neither");
+    }
+    for (Setting<String> file : java.util.List.of(TLS_CERT, TLS_KEY)) {
+      String path = sources.get(file);
+      if (!path.isEmpty() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(path))) {
+        throw new ConfigException(file.key() + " = '" + path + "' (" + file.env() + "): no such readable file");
+      }
+    }
+    return new SecurityConfig(
+        java.util.Arrays.stream(sources.get(SECURITY_ALLOWED_ORIGINS).split(",")).map(String::trim)
+            .filter(o -> !o.isEmpty()).toList(),
+        sources.get(SECURITY_REQUIRE_ORIGIN),
+        new SecurityConfig.JwtConfig(required, algorithm, key, sources.get(SECURITY_JWT_ISSUER),
+            sources.get(SECURITY_JWT_AUDIENCE)),
+        cert, tlsKey);
+  }
+
+  /** PEM text as given, or read from the file it names. */
+  private static String pem(String value, Setting<String> setting) {
+    if (value.isEmpty() || value.startsWith("-----BEGIN")) {
+      return value;
+    }
+    try {
+      return java.nio.file.Files.readString(java.nio.file.Path.of(value));
+    } catch (java.io.IOException e) {
+      throw new ConfigException(setting.key() + " = '" + value + "' (" + setting.env() + "): neither PEM text nor a readable file");
+    }
   }
 }

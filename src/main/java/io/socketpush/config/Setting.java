@@ -11,7 +11,7 @@ import java.util.function.Function;
  */
 public final class Setting<T> {
   private final String key;
-  private final String env;
+  private String env;
   private final Object defaultValue;
   private final String description;
   private final Function<String, T> parser;
@@ -55,6 +55,12 @@ public final class Setting<T> {
         default: throw new IllegalArgumentException("must be true or false");
       }
     });
+  }
+
+  /** The environment variable, where it is not the one derived from the key. */
+  Setting<T> env(String name) {
+    this.env = name;
+    return this;
   }
 
   /** {@code tick.periodMs} becomes {@code TICK_PERIOD_MS}. */

@@ -70,6 +70,53 @@ public final class Settings {
   public static final Setting<Integer> EVENTBUS_PORT = Setting.integer("eventbus.port", 0, 0, 65535,
       "TCP port of the clustered event bus; 0 picks a free one");
 
+  public static final Setting<String> SECURITY_ALLOWED_ORIGINS = Setting.text("security.allowedOrigins", "self,localhost",
+      "origins whose pages may open sockets: exact origins such as https://app.example.com, plus 'self' (the service's own) and 'localhost' (http(s)://localhost or 127.0.0.1 on any port)")
+      .env("ALLOWED_ORIGINS");
+  public static final Setting<Boolean> SECURITY_REQUIRE_ORIGIN = Setting.flag("security.requireOrigin", false,
+      "refuse handshakes without an Origin header (non-browser clients)");
+  public static final Setting<Boolean> SECURITY_JWT_REQUIRED = Setting.flag("security.jwt.required", false,
+      "every socket needs a valid JWT (Authorization: Bearer, or ?token=); a token that is sent is always checked");
+  public static final Setting<String> SECURITY_JWT_ALGORITHM = Setting.custom("security.jwt.algorithm", "HS256",
+      "HS256 (shared secret), RS256 or ES256 (public key)",
+      raw -> {
+        String value = raw.trim().toUpperCase(java.util.Locale.ROOT);
+        if (!List.of("HS256", "RS256", "ES256").contains(value)) {
+          throw new IllegalArgumentException("must be HS256, RS256 or ES256");
+        }
+        return value;
+      });
+  public static final Setting<String> SECURITY_JWT_SECRET = Setting.text("security.jwt.secret", "",
+      "HS256 shared secret (set it from the environment, not the file)").env("JWT_SECRET");
+  public static final Setting<String> SECURITY_JWT_PUBLIC_KEY = Setting.text("security.jwt.publicKey", "",
+      "RS256/ES256 public key: PEM text, or the path of a PEM file").env("JWT_PUBLIC_KEY");
+  public static final Setting<String> SECURITY_JWT_ISSUER = Setting.text("security.jwt.issuer", "",
+      "required iss claim; empty: not checked");
+  public static final Setting<String> SECURITY_JWT_AUDIENCE = Setting.text("security.jwt.audience", "",
+      "required aud claim; empty: not checked");
+  public static final Setting<String> TLS_CERT = Setting.text("tls.cert", "",
+      "PEM certificate chain; with tls.key, serves https:// and wss:// only");
+  public static final Setting<String> TLS_KEY = Setting.text("tls.key", "",
+      "PEM private key (PKCS#8) of tls.cert");
+
+  public static final Setting<Integer> LIMITS_MAX_CONNECTIONS = Setting.integer("limits.maxConnections", 19_000, 0, 10_000_000,
+      "sockets this instance holds at most (503 beyond); 19,000 fits the 20,000 open files of this machine; 0: no limit");
+  public static final Setting<Integer> LIMITS_MAX_CONNECTIONS_PER_IP = Setting.integer("limits.maxConnectionsPerIp", 1000, 0, 10_000_000,
+      "sockets one client address holds at most (429 beyond); 0: no limit");
+  public static final Setting<Integer> LIMITS_NEW_CONNECTIONS_PER_SECOND = Setting.integer("limits.newConnectionsPerSecond", 5000, 0, 10_000_000,
+      "handshakes accepted per second, token bucket with a burst of one second's worth (429 beyond); 0: no limit");
+  public static final Setting<Integer> LIMITS_ECHO_MESSAGES_PER_SECOND = Setting.integer("limits.echoMessagesPerSecond", 1000, 0, 10_000_000,
+      "messages one echo socket may send per second, with a burst of one second's worth (1008 beyond); 0: no limit");
+
+  public static final Setting<String> LOG_FORMAT = Setting.custom("log.format", "text",
+      "text, or json for one JSON object per line",
+      raw -> {
+        String value = raw.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!value.equals("text") && !value.equals("json")) {
+          throw new IllegalArgumentException("must be text or json");
+        }
+        return value;
+      });
   public static final Setting<String> LOG_LEVEL = Setting.custom("log.level", "INFO",
       "root log level: TRACE, DEBUG, INFO, WARN or ERROR",
       raw -> {
@@ -87,5 +134,9 @@ public final class Settings {
       SHUTDOWN_GRACE_MS,
       CLUSTER_ENABLED, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_DISCOVERY, CLUSTER_MEMBERS,
       CLUSTER_SERVICE_DNS, EVENTBUS_PORT,
-      LOG_LEVEL);
+      SECURITY_ALLOWED_ORIGINS, SECURITY_REQUIRE_ORIGIN, SECURITY_JWT_REQUIRED, SECURITY_JWT_ALGORITHM,
+      SECURITY_JWT_SECRET, SECURITY_JWT_PUBLIC_KEY, SECURITY_JWT_ISSUER, SECURITY_JWT_AUDIENCE, TLS_CERT, TLS_KEY,
+      LIMITS_MAX_CONNECTIONS, LIMITS_MAX_CONNECTIONS_PER_IP, LIMITS_NEW_CONNECTIONS_PER_SECOND,
+      LIMITS_ECHO_MESSAGES_PER_SECOND,
+      LOG_LEVEL, LOG_FORMAT);
 }

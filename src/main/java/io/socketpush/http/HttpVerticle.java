@@ -15,6 +15,12 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.socketpush.security.HandshakePolicy;
+import io.socketpush.security.Refusal;
+import io.socketpush.ws.AccessLog;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -26,6 +32,7 @@ import java.util.Map;
  * across threads.
  */
 public final class HttpVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
   private final ServiceConfig config;
   private final NodeState node;
   private final int port;
@@ -46,7 +53,7 @@ public final class HttpVerticle extends VerticleBase {
     Hub hub = new Hub(node.stats());
     fanOut = new TickFanOut(vertx, hub, node.stats());
     sessions = new SessionRegistry(vertx, config.ws(), node.stats());
-    Endpoint echo = new EchoEndpoint();
+    Endpoint echo = new EchoEndpoint(config.limits().echoMessagesPerSecond());
     Endpoint time = new TimeEndpoint(hub);
     for (String path : new String[] {"/ws/echo", "/z/test_socket", "/z/test_socket/"}) {
       endpoints.put(path, echo);
@@ -61,6 +68,10 @@ public final class HttpVerticle extends VerticleBase {
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
         .setTcpNoDelay(true);
+    if (config.security().tls()) {
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+          .setCertPath(config.security().tlsCert()).setKeyPath(config.security().tlsKey()));
+    }
     server = vertx.createHttpServer(options)
         .requestHandler(Routes.create(vertx, node))
         .webSocketHandshakeHandler(this::handshake);
@@ -90,14 +101,36 @@ public final class HttpVerticle extends VerticleBase {
 
   private void handshake(ServerWebSocketHandshake handshake) {
     if (node.draining()) {
-      handshake.reject(503);
+      refuse(handshake, new Refusal(503, "draining"));
       return;
     }
     Endpoint endpoint = endpoints.get(handshake.path());
     if (endpoint == null) {
-      handshake.reject(404);
+      refuse(handshake, new Refusal(404, "unknown path"));
       return;
     }
-    handshake.accept().onSuccess(ws -> sessions.open(ws, endpoint));
+    node.handshakes().admit(handshake).onComplete(admitted -> {
+      if (admitted.failed()) {
+        refuse(handshake, admitted.cause());
+      } else if (node.draining()) {
+        admitted.result().release().run();
+        refuse(handshake, new Refusal(503, "draining"));
+      } else {
+        HandshakePolicy.Admission admission = admitted.result();
+        handshake.accept()
+            .onSuccess(ws -> sessions.open(ws, endpoint, admission))
+            .onFailure(err -> admission.release().run());
+      }
+    });
+  }
+
+  private void refuse(ServerWebSocketHandshake handshake, Throwable cause) {
+    Refusal refusal = cause instanceof Refusal ? (Refusal) cause : new Refusal(500, "internal error");
+    if (!(cause instanceof Refusal)) {
+      LOG.warn("handshake failed on {}: {}", handshake.path(), cause.toString());
+    }
+    node.stats().handshakeRefused(refusal.reason());
+    AccessLog.refused(handshake, refusal);
+    handshake.reject(refusal.status());
   }
 }

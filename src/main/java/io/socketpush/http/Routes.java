@@ -6,7 +6,9 @@ import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.ext.healthchecks.Status;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.ext.web.Router;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 
@@ -21,6 +23,7 @@ final class Routes {
         .register("event-loop", promise -> promise.complete(Status.OK())));
     router.get("/health/ready").handler(HealthCheckHandler.create(vertx)
         .register("accepting-sockets", promise -> promise.complete(node.draining() ? Status.KO() : Status.OK())));
+    router.get("/metrics").handler(PrometheusScrapingHandler.create((PrometheusMeterRegistry) node.stats().registry()));
     router.get("/api/stats").handler(ctx -> ctx.json(node.stats().toJson().put("cluster", cluster(vertx))));
     router.route().handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return router;

@@ -1,69 +1,93 @@
 package io.socketpush.push;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.json.JsonObject;
 
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counters of one node, shared by its verticle instances (each instance runs on its own event loop,
- * so the counters are concurrent). Served as JSON at {@code GET /api/stats}.
+ * The counters of one node, as Micrometer meters (scraped at {@code GET /metrics}) and as JSON
+ * ({@code GET /api/stats}). Shared by the node's verticle instances, each on its own event loop, so
+ * every meter is concurrent. Meters are looked up once (per endpoint, per code), never per message.
  */
 public final class PushStats {
-  private final Map<String, AtomicLong> socketsOpen = new ConcurrentHashMap<>();
+  private final MeterRegistry registry;
+  private final Map<String, EndpointMeters> endpoints = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> subscribers = new ConcurrentHashMap<>();
-  private final Map<Integer, LongAdder> closedByCode = new ConcurrentHashMap<>();
-  private final LongAdder ticksPublished = new LongAdder();
-  private final LongAdder ticksReceived = new LongAdder();
-  private final LongAdder deliveries = new LongAdder();
-  private final LongAdder skippedSlow = new LongAdder();
-  private final LongAdder messagesIn = new LongAdder();
-  private final LongAdder messagesOut = new LongAdder();
+  private final Map<String, Counter> refused = new ConcurrentHashMap<>();
+  private final Counter ticksPublished;
+  private final Counter ticksReceived;
+  private final Counter deliveries;
+  private final Counter skippedSlow;
+  private final Timer fanOut;
   private volatile boolean leadingTicker;
 
-  /** Whether this node holds the ticker lock and publishes the ticks. */
-  public void leadingTicker(boolean leading) {
-    leadingTicker = leading;
+  public PushStats(MeterRegistry registry) {
+    this.registry = registry;
+    ticksPublished = Counter.builder("socketpush.ticks.published").description("ticks this node published as the cluster's ticker").register(registry);
+    ticksReceived = Counter.builder("socketpush.ticks.received").description("ticks taken from the event bus, per HTTP verticle instance").register(registry);
+    deliveries = Counter.builder("socketpush.ticks.delivered").description("tick writes to sockets").register(registry);
+    skippedSlow = Counter.builder("socketpush.ticks.skipped.slow").description("ticks skipped because a socket's write queue was full").register(registry);
+    fanOut = Timer.builder("socketpush.tick.fanout")
+        .description("from a tick's publication (its ts) to its last write on this node")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(10))
+        .register(registry);
+    Gauge.builder("socketpush.ticker.leader", () -> leadingTicker ? 1 : 0)
+        .description("1 if this node holds the ticker lock and publishes the ticks").register(registry);
   }
 
-  public boolean leadingTicker() {
-    return leadingTicker;
+  public MeterRegistry registry() {
+    return registry;
   }
 
-  public void socketOpened(String endpoint) {
-    socketsOpen.computeIfAbsent(endpoint, e -> new AtomicLong()).incrementAndGet();
-  }
-
-  public void socketClosed(String endpoint, int code) {
-    socketsOpen.computeIfAbsent(endpoint, e -> new AtomicLong()).decrementAndGet();
-    closedByCode.computeIfAbsent(code, c -> new LongAdder()).increment();
+  public EndpointMeters endpoint(String name) {
+    return endpoints.computeIfAbsent(name, n -> new EndpointMeters(registry, n));
   }
 
   void subscribed(String channel, int delta) {
-    subscribers.computeIfAbsent(channel, c -> new AtomicLong()).addAndGet(delta);
+    subscribers.computeIfAbsent(channel, c -> {
+      AtomicLong n = new AtomicLong();
+      Gauge.builder("socketpush.subscribers", n, AtomicLong::get).tag("channel", c)
+          .description("local subscribers of a channel").register(registry);
+      return n;
+    }).addAndGet(delta);
+  }
+
+  public void handshakeRefused(String reason) {
+    refused.computeIfAbsent(reason, r -> Counter.builder("socketpush.handshakes.refused").tag("reason", r)
+        .description("WebSocket handshakes refused, by reason").register(registry)).increment();
   }
 
   public void tickPublished() {
     ticksPublished.increment();
   }
 
-  public void tickReceived(int delivered) {
+  /** One instance has fanned a tick out to {@code delivered} local subscribers, the last write {@code ageMs} after its ts. */
+  public void tickFannedOut(int delivered, long ageMs) {
     ticksReceived.increment();
-    deliveries.add(delivered);
+    deliveries.increment(delivered);
+    fanOut.record(Math.max(0, ageMs), TimeUnit.MILLISECONDS);
   }
 
   public void skippedSlow() {
     skippedSlow.increment();
   }
 
-  public void messageIn() {
-    messagesIn.increment();
+  public void leadingTicker(boolean leading) {
+    leadingTicker = leading;
   }
 
-  public void messageOut() {
-    messagesOut.increment();
+  public boolean leadingTicker() {
+    return leadingTicker;
   }
 
   public long subscribers(String channel) {
@@ -73,21 +97,32 @@ public final class PushStats {
 
   public JsonObject toJson() {
     JsonObject open = new JsonObject();
-    socketsOpen.forEach((k, v) -> open.put(k, v.get()));
+    JsonObject closed = new JsonObject();
+    long in = 0;
+    long out = 0;
+    for (EndpointMeters e : endpoints.values()) {
+      open.put(e.name(), e.open());
+      e.closedByCode().forEach((code, n) -> closed.put(code, closed.getLong(code, 0L) + n));
+      in += e.messagesIn();
+      out += e.messagesOut();
+    }
     JsonObject subs = new JsonObject();
     subscribers.forEach((k, v) -> subs.put(k, v.get()));
-    JsonObject closed = new JsonObject();
-    closedByCode.forEach((k, v) -> closed.put(String.valueOf(k), v.sum()));
+    JsonObject refusals = new JsonObject();
+    refused.forEach((k, v) -> refusals.put(k, (long) v.count()));
     return new JsonObject()
         .put("socketsOpen", open)
         .put("socketsClosedByCode", closed)
         .put("subscribers", subs)
+        .put("handshakesRefused", refusals)
         .put("leadingTicker", leadingTicker)
-        .put("ticksPublished", ticksPublished.sum())
-        .put("ticksReceived", ticksReceived.sum())
-        .put("tickDeliveries", deliveries.sum())
-        .put("ticksSkippedSlow", skippedSlow.sum())
-        .put("messagesIn", messagesIn.sum())
-        .put("messagesOut", messagesOut.sum());
+        .put("ticksPublished", (long) ticksPublished.count())
+        .put("ticksReceived", (long) ticksReceived.count())
+        .put("tickDeliveries", (long) deliveries.count())
+        .put("ticksSkippedSlow", (long) skippedSlow.count())
+        .put("tickFanOutMeanMs", fanOut.mean(TimeUnit.MILLISECONDS))
+        .put("tickFanOutMaxMs", fanOut.max(TimeUnit.MILLISECONDS))
+        .put("messagesIn", in)
+        .put("messagesOut", out);
   }
 }

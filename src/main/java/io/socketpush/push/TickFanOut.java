@@ -51,6 +51,7 @@ public final class TickFanOut {
     }
     lastTs = ts;
     latest = new Publication(CHANNEL, tick, ts, System.currentTimeMillis());
-    stats.tickReceived(hub.publish(latest));
+    int delivered = hub.publish(latest);
+    stats.tickFannedOut(delivered, System.currentTimeMillis() - ts);
   }
 }

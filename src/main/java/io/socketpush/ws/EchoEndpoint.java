@@ -4,6 +4,18 @@ import io.vertx.core.http.WebSocketFrame;
 
 /** {@code /ws/echo}: every message goes straight back, same type, same order. Never touches the event bus. */
 public final class EchoEndpoint implements Endpoint {
+  private final int messagesPerSecond;
+
+  /** @param messagesPerSecond what one socket may send per second (1008 beyond); 0 for no limit */
+  public EchoEndpoint(int messagesPerSecond) {
+    this.messagesPerSecond = messagesPerSecond;
+  }
+
+  @Override
+  public int messagesPerSecond() {
+    return messagesPerSecond;
+  }
+
   @Override
   public String name() {
     return "echo";

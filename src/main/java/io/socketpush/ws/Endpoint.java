@@ -7,6 +7,11 @@ public interface Endpoint {
   /** The name used in stats and logs, e.g. {@code echo}. */
   String name();
 
+  /** Messages one socket may send per second before it is closed with 1008; 0 for no limit. */
+  default int messagesPerSecond() {
+    return 0;
+  }
+
   /** A socket was accepted on this endpoint. */
   void opened(WsSession session);
 

@@ -2,6 +2,7 @@ package io.socketpush.ws;
 
 import io.socketpush.config.WebSocketConfig;
 import io.socketpush.push.PushStats;
+import io.socketpush.security.HandshakePolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
@@ -33,10 +34,13 @@ public final class SessionRegistry {
     sweepTimer = vertx.setPeriodic(every, t -> sweep());
   }
 
-  public WsSession open(ServerWebSocket ws, Endpoint endpoint) {
-    WsSession session = new WsSession(ws, endpoint, config, stats, System.currentTimeMillis());
+  public WsSession open(ServerWebSocket ws, Endpoint endpoint, HandshakePolicy.Admission admission) {
+    WsSession session = new WsSession(ws, endpoint, config, stats, admission.principal(), System.currentTimeMillis());
     sessions.add(session);
-    session.start(() -> sessions.remove(session));
+    session.start(() -> {
+      sessions.remove(session);
+      admission.release().run();
+    });
     return session;
   }
 

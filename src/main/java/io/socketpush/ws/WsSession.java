@@ -3,9 +3,12 @@ package io.socketpush.ws;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.socketpush.config.WebSocketConfig;
+import io.socketpush.push.EndpointMeters;
 import io.socketpush.push.Publication;
 import io.socketpush.push.PushStats;
 import io.socketpush.push.Subscriber;
+import io.socketpush.security.TokenAuthenticator.Principal;
+import io.socketpush.security.TokenBucket;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.ServerWebSocket;
@@ -33,8 +36,12 @@ public final class WsSession implements Subscriber {
   private final Endpoint endpoint;
   private final WebSocketConfig config;
   private final PushStats stats;
+  private final EndpointMeters meters;
   private final MessageGuard guard;
   private final long openedAtMs;
+  private final String subject;
+  private final long expiresAtMs;
+  private final TokenBucket inbound;
   private long lastHeardMs;
   private long lastPingMs;
   private long fullSinceMs;
@@ -45,13 +52,18 @@ public final class WsSession implements Subscriber {
   private long closingSinceMs;
   private final Promise<Void> closed = Promise.promise();
 
-  WsSession(ServerWebSocket ws, Endpoint endpoint, WebSocketConfig config, PushStats stats, long nowMs) {
+  WsSession(ServerWebSocket ws, Endpoint endpoint, WebSocketConfig config, PushStats stats, Principal principal,
+            long nowMs) {
     this.ws = ws;
     this.endpoint = endpoint;
     this.config = config;
     this.stats = stats;
+    this.meters = stats.endpoint(endpoint.name());
     this.guard = new MessageGuard(config.maxMessageBytes());
     this.openedAtMs = nowMs;
+    this.subject = principal == null ? null : principal.subject();
+    this.expiresAtMs = principal == null ? 0 : principal.expiresAtMs();
+    this.inbound = endpoint.messagesPerSecond() > 0 ? new TokenBucket(endpoint.messagesPerSecond()) : null;
     this.lastHeardMs = nowMs;
     ws.setWriteQueueMaxSize(config.writeQueueMaxBytes());
   }
@@ -64,12 +76,12 @@ public final class WsSession implements Subscriber {
       onClosed.run();
       endpoint.closed(this);
       int code = closeCode != 0 ? closeCode : ws.closeStatusCode() == null ? 1006 : ws.closeStatusCode();
-      stats.socketClosed(endpoint.name(), code);
-      LOG.debug("closed {} {} code={} reason={} after {} ms, in={} out={}", endpoint.name(), ws.remoteAddress(),
-          code, closeReason != null ? closeReason : ws.closeReason(), System.currentTimeMillis() - openedAtMs,
-          messagesIn, messagesOut);
+      meters.closed(code);
+      AccessLog.closed(this, code, closeReason != null ? closeReason : ws.closeReason(),
+          System.currentTimeMillis() - openedAtMs, messagesIn, messagesOut);
     });
-    stats.socketOpened(endpoint.name());
+    meters.opened();
+    AccessLog.opened(this);
     endpoint.opened(this);
   }
 
@@ -77,13 +89,22 @@ public final class WsSession implements Subscriber {
     return ws;
   }
 
+  public String endpointName() {
+    return endpoint.name();
+  }
+
+  /** The JWT subject, or null for an anonymous socket. */
+  public String subject() {
+    return subject;
+  }
+
   /** Writes a client's frame back unchanged: same type, same fragmentation, same bytes. */
   public void echo(WebSocketFrame frame) {
     ByteBuf payload = ((WebSocketFrameImpl) frame).getBinaryData();
     ws.writeFrame(new WebSocketFrameImpl(frame.type(), payload, frame.isFinal()));
+    meters.out(payload.readableBytes(), frame.isFinal());
     if (frame.isFinal()) {
       messagesOut++;
-      stats.messageOut();
     }
     if (ws.writeQueueFull()) {
       // The client sends faster than it reads its echoes: stop reading until it catches up.
@@ -105,7 +126,9 @@ public final class WsSession implements Subscriber {
       return;
     }
     fullSinceMs = 0;
-    ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, publication.dataJson().duplicate(), true));
+    ByteBuf json = publication.dataJson();
+    ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, json.duplicate(), true));
+    meters.out(json.readableBytes(), true);
     messagesOut++;
   }
 
@@ -131,7 +154,9 @@ public final class WsSession implements Subscriber {
       }
       return;
     }
-    if (fullSinceMs != 0 && nowMs - fullSinceMs >= config.slowConsumerCloseMs()) {
+    if (expiresAtMs != 0 && nowMs >= expiresAtMs) {
+      close(CloseCodes.POLICY_VIOLATION, "token expired");
+    } else if (fullSinceMs != 0 && nowMs - fullSinceMs >= config.slowConsumerCloseMs()) {
       close(CloseCodes.POLICY_VIOLATION, "slow consumer");
     } else if (nowMs - lastHeardMs >= config.idleTimeoutMs()) {
       close(CloseCodes.GOING_AWAY, "idle timeout");
@@ -151,9 +176,13 @@ public final class WsSession implements Subscriber {
       close(verdict, reasonFor(verdict));
       return;
     }
+    meters.in(((WebSocketFrameImpl) frame).getBinaryData().readableBytes(), frame.isFinal());
     if (frame.isFinal()) {
       messagesIn++;
-      stats.messageIn();
+      if (inbound != null && !inbound.tryTake()) {
+        close(CloseCodes.POLICY_VIOLATION, "too many messages");
+        return;
+      }
     }
     endpoint.frame(this, frame);
   }

@@ -1,0 +1,51 @@
+package io.socketpush.security;
+
+import io.socketpush.config.ServiceConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ServerWebSocketHandshake;
+
+/**
+ * Everything a handshake must pass, cheapest first: origin, rate, token (the only costly check),
+ * then a connection slot. Shared by the instance's HTTP verticles.
+ */
+public final class HandshakePolicy {
+  private final OriginPolicy origins;
+  private final ConnectionLimits limits;
+  private final TokenAuthenticator tokens;
+  private final boolean tls;
+
+  public HandshakePolicy(Vertx vertx, ServiceConfig config) {
+    this.origins = new OriginPolicy(config.security().allowedOrigins(), config.security().requireOrigin());
+    this.limits = new ConnectionLimits(config.limits());
+    this.tokens = new TokenAuthenticator(vertx, config.security().jwt());
+    this.tls = config.security().tls();
+  }
+
+  /** Admits the handshake, holding a connection slot that {@link Admission#release()} gives back; or fails with a {@link Refusal}. */
+  public Future<Admission> admit(ServerWebSocketHandshake handshake) {
+    String origin = handshake.headers().get("Origin");
+    String host = handshake.headers().get("Host");
+    String why = origins.check(origin, host, tls);
+    if (why != null) {
+      return Future.failedFuture(new Refusal(403, why));
+    }
+    try {
+      limits.checkRate();
+    } catch (Refusal refusal) {
+      return Future.failedFuture(refusal);
+    }
+    String ip = handshake.remoteAddress().hostAddress();
+    return tokens.authenticate(handshake).map(principal -> {
+      limits.acquire(ip);
+      return new Admission(principal, () -> limits.release(ip));
+    });
+  }
+
+  /**
+   * @param principal who connected, or null for an anonymous socket
+   * @param release   gives the connection slot back; call once, when the socket closes
+   */
+  public record Admission(TokenAuthenticator.Principal principal, Runnable release) {
+  }
+}

@@ -1,0 +1,80 @@
+package io.socketpush.security;
+
+import io.socketpush.config.SecurityConfig.JwtConfig;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.ServerWebSocketHandshake;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Checks the JWT of a handshake with vertx-auth-jwt: from {@code Authorization: Bearer}, or from the
+ * {@code token} query parameter for browsers, which cannot set headers on a WebSocket.
+ */
+public final class TokenAuthenticator {
+  private final JwtConfig config;
+  private final JWTAuth jwt;
+
+  public TokenAuthenticator(Vertx vertx, JwtConfig config) {
+    this.config = config;
+    if (!config.configured()) {
+      this.jwt = null;
+      return;
+    }
+    JWTOptions options = new JWTOptions().setLeeway(5);
+    if (!config.issuer().isEmpty()) {
+      options.setIssuer(config.issuer());
+    }
+    if (!config.audience().isEmpty()) {
+      options.addAudience(config.audience());
+    }
+    PubSecKeyOptions key = new PubSecKeyOptions().setAlgorithm(config.algorithm()).setBuffer(config.key());
+    this.jwt = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(key).setJWTOptions(options));
+  }
+
+  /** Who is connecting: null when no token is required and none was sent; fails with 401 otherwise. */
+  public Future<Principal> authenticate(ServerWebSocketHandshake handshake) {
+    String token = token(handshake.headers(), handshake.query());
+    if (token == null) {
+      return config.required() ? Future.failedFuture(new Refusal(401, "token missing")) : Future.succeededFuture();
+    }
+    if (jwt == null) {
+      return Future.failedFuture(new Refusal(401, "token not accepted: no key configured"));
+    }
+    return jwt.authenticate(new TokenCredentials(token))
+        .recover(err -> Future.failedFuture(new Refusal(401, "token invalid")))
+        .map(user -> {
+          Long exp = user.principal().getLong("exp");
+          return new Principal(user.principal().getString("sub"), exp == null ? 0 : exp * 1000);
+        });
+  }
+
+  static String token(MultiMap headers, String query) {
+    String authorization = headers.get("Authorization");
+    if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return authorization.substring(7).trim();
+    }
+    if (query != null) {
+      for (String pair : query.split("&")) {
+        if (pair.startsWith("token=")) {
+          return URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8);
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * @param subject     the token's {@code sub}, or null
+   * @param expiresAtMs when the token expires (the socket is closed with 1008 then), 0 for never
+   */
+  public record Principal(String subject, long expiresAtMs) {
+  }
+}
