@@ -1,0 +1,196 @@
+package io.socketpush;
+
+import io.socketpush.config.ConfigSources;
+import io.socketpush.config.ServiceConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The demo page in a real browser: Debian's headless Chromium, driven by Selenium against a node started
+ * in-process on a random 127.0.0.1 port. Skipped (with the reason printed) when Chromium or chromedriver is
+ * not installed, except on CI ({@code CI=true}), where a missing browser is a failure.
+ *
+ * <p>Selenium Manager must never download a driver or a browser: both paths are given explicitly.
+ * Run with {@code -Ddemo.screenshot=/some/file.png} to keep a screenshot of the page once it has been used.
+ */
+@ExtendWith(VertxExtension.class)
+class BrowserTest {
+  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  private static final Duration WAIT = Duration.ofSeconds(8);
+  /** The default {@code time.pattern}, {@code yyyy.MM.dd HH:mm:ss}. */
+  private static final Pattern CLOCK_TEXT = Pattern.compile("\\d{4}\\.\\d{2}\\.\\d{2} \\d{2}:\\d{2}:\\d{2}");
+
+  private SocketPush app;
+  private Path profile;
+  private ChromeDriverService driverService;
+  private WebDriver driver;
+
+  /** Checked per test, not in {@code @BeforeAll}: Surefire does not count a class-level abort as a skipped test. */
+  private static void requireChromium() {
+    List<String> missing = new ArrayList<>();
+    for (Path binary : List.of(CHROMIUM, CHROMEDRIVER)) {
+      if (!Files.isExecutable(binary)) {
+        missing.add(binary.toString());
+      }
+    }
+    if (missing.isEmpty()) {
+      return;
+    }
+    String reason = "BrowserTest needs Debian's chromium and chromium-driver; missing: " + String.join(", ", missing)
+        + " (apt-get install chromium chromium-driver)";
+    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+      fail("CI=true and " + reason);
+    }
+    System.out.println("SKIPPED: " + reason);
+    Assumptions.abort(reason);
+  }
+
+  @BeforeEach
+  void startServiceAndBrowser(Vertx vertx, VertxTestContext ctx) throws IOException {
+    requireChromium();
+    JsonObject conf = new JsonObject().put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"));
+    Future<SocketPush> started = SocketPush.start(vertx, ServiceConfig.from(ConfigSources.of(conf)));
+    // the browser starts on this thread while the node deploys on its event loops
+    driver = startChromium();
+    started.onComplete(ctx.succeeding(a -> {
+      app = a;
+      ctx.completeNow();
+    }));
+  }
+
+  private WebDriver startChromium() throws IOException {
+    // belt and braces: with the driver path set, Selenium Manager is never consulted; if it were, stay offline
+    System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
+    System.setProperty("SE_OFFLINE", "true");
+    profile = Files.createTempDirectory("browser-test-profile");
+    driverService = new ChromeDriverService.Builder()
+        .usingDriverExecutable(CHROMEDRIVER.toFile())
+        .usingAnyFreePort()
+        .build();
+    ChromeOptions options = new ChromeOptions()
+        .setBinary(CHROMIUM.toFile())
+        .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+            "--window-size=1100,900", "--user-data-dir=" + profile);
+    ChromeDriver chrome = new ChromeDriver(driverService, options);
+    chrome.manage().timeouts().pageLoadTimeout(WAIT);
+    return chrome;
+  }
+
+  @AfterEach
+  void stopBrowserAndService(Vertx vertx, VertxTestContext ctx) {
+    try {
+      if (driver != null) {
+        driver.quit();
+      }
+    } finally {
+      if (driverService != null) {
+        driverService.stop();
+      }
+      deleteProfile();
+    }
+    Future<Void> drained = app == null ? Future.succeededFuture() : app.shutdown();
+    drained.eventually(vertx::close).onComplete(ctx.succeedingThenComplete());
+  }
+
+  private void deleteProfile() {
+    if (profile == null) {
+      return;
+    }
+    try (Stream<Path> files = Files.walk(profile)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      System.out.println("could not delete " + profile + ": " + e);
+    }
+  }
+
+  @Test
+  void demoPageEchoesATypedLineAndShowsATickingClock() {
+    driver.get("http://127.0.0.1:" + app.httpPort() + "/");
+    WebDriverWait wait = new WebDriverWait(driver, WAIT);
+
+    wait.until(ExpectedConditions.textToBe(By.id("echo-state"), "open"));
+    for (String line : List.of("hello from Chromium", "你好，WebSocket")) {
+      WebElement input = driver.findElement(By.id("echo-input"));
+      input.sendKeys(line);
+      assertEquals(line, input.getDomProperty("value"), "what the browser typed");
+      driver.findElement(By.id("echo-send")).click();
+      wait.withMessage("echo of '" + line + "' as li.in").until(d -> logLines(d, "in").contains("← " + line));
+      assertTrue(logLines(driver, "out").contains("→ " + line), "the sent line is logged as li.out");
+      assertEquals("", driver.findElement(By.id("echo-input")).getDomProperty("value"), "input cleared after send");
+    }
+
+    WebElement clock = driver.findElement(By.id("clock"));
+    String first = wait.withMessage("a first clock tick").until(d -> tickShown(clock));
+    long firstTs = Long.parseLong(clock.getDomAttribute("data-ts"));
+    String second = wait.withMessage("the clock to move on from " + first).until(d -> {
+      String now = tickShown(clock);
+      return now != null && !now.equals(first) ? now : null;
+    });
+    assertNotEquals(first, second);
+    assertTrue(Long.parseLong(clock.getDomAttribute("data-ts")) > firstTs, "data-ts moves forward with the text");
+    assertEquals("open", driver.findElement(By.id("clock-state")).getText());
+
+    String screenshot = System.getProperty("demo.screenshot");
+    if (screenshot != null && !screenshot.isBlank()) {
+      saveScreenshot(Path.of(screenshot));
+    }
+  }
+
+  /** The clock's text once it shows a formatted tick, else null (keep waiting). */
+  private static String tickShown(WebElement clock) {
+    String text = clock.getText();
+    return CLOCK_TEXT.matcher(text).matches() ? text : null;
+  }
+
+  private static List<String> logLines(WebDriver driver, String cls) {
+    return driver.findElements(By.cssSelector("#echo-log li." + cls)).stream().map(WebElement::getText).toList();
+  }
+
+  private void saveScreenshot(Path target) {
+    File png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
+    try {
+      Files.copy(png.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
+      System.out.println("screenshot of the demo page: " + target);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
