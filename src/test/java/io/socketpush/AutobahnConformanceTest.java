@@ -165,8 +165,6 @@ class AutobahnConformanceTest {
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx1g",
-        // Jython caches its scan of the classpath's jars here: later runs start faster.
-        "-Dpython.cachedir=" + REPORT_ROOT.resolve("jython-cache").toAbsolutePath(),
         "-Dpython.console.encoding=UTF-8",
         "-cp", fuzzerClasspath(),
         "org.python.util.jython",
@@ -206,7 +204,7 @@ class AutobahnConformanceTest {
    * Jython and the Autobahn jar, nothing else. Not the test classpath: Jython treats every Java
    * package on it as an importable module, and our {@code io.socketpush} classes would make
    * {@code import io} (which Twisted needs for {@code BytesIO}) find a Java package instead of
-   * Python's {@code io}. Jython also scans every jar it is given, so fewer start faster.
+   * Python's {@code io}.
    */
   private static String fuzzerClasspath() throws URISyntaxException {
     Path jython = Path.of(PythonInterpreter.class.getProtectionDomain().getCodeSource().getLocation().toURI());
