@@ -192,6 +192,13 @@ public final class WsSession implements Subscriber {
       CorruptedWebSocketFrameException corrupt = (CorruptedWebSocketFrameException) error;
       short code = (short) corrupt.closeStatus().code();
       close(code, reasonFor(code));
+      // Vert.x calls this from the channel's exceptionCaught and closes the channel as soon as it
+      // returns. When the bad frame came in the same read as good ones, their echoes and the Close
+      // frame just written are not flushed yet (Vert.x flushes at the end of a read), and closing
+      // the channel drops them: the peer would see the TCP connection end with neither. Flush now.
+      if (ws instanceof WebSocketInternal internal) {
+        internal.channelHandlerContext().flush();
+      }
     } else {
       LOG.debug("socket error on {} {}: {}", endpoint.name(), ws.remoteAddress(), error.toString());
     }
