@@ -13,6 +13,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
@@ -157,15 +158,14 @@ class BrowserTest {
       assertEquals("", driver.findElement(By.id("echo-input")).getDomProperty("value"), "input cleared after send");
     }
 
-    WebElement clock = driver.findElement(By.id("clock"));
-    String first = wait.withMessage("a first clock tick").until(d -> tickShown(clock));
-    long firstTs = Long.parseLong(clock.getDomAttribute("data-ts"));
-    String second = wait.withMessage("the clock to move on from " + first).until(d -> {
-      String now = tickShown(clock);
-      return now != null && !now.equals(first) ? now : null;
+    // text and ts are read together, in one script: a tick may land between two separate reads
+    List<?> first = wait.withMessage("a first clock tick").until(d -> tickShown(d));
+    List<?> second = wait.withMessage("the clock to move on from " + first).until(d -> {
+      List<?> now = tickShown(d);
+      return now != null && !now.get(0).equals(first.get(0)) ? now : null;
     });
-    assertNotEquals(first, second);
-    assertTrue(Long.parseLong(clock.getDomAttribute("data-ts")) > firstTs, "data-ts moves forward with the text");
+    assertNotEquals(first.get(0), second.get(0));
+    assertTrue(Long.parseLong((String) second.get(1)) > Long.parseLong((String) first.get(1)), "data-ts moves forward with the text");
     assertEquals("open", driver.findElement(By.id("clock-state")).getText());
 
     String screenshot = System.getProperty("demo.screenshot");
@@ -175,9 +175,11 @@ class BrowserTest {
   }
 
   /** The clock's text once it shows a formatted tick, else null (keep waiting). */
-  private static String tickShown(WebElement clock) {
-    String text = clock.getText();
-    return CLOCK_TEXT.matcher(text).matches() ? text : null;
+  /** The clock's text and data-ts, read in one script; null until it shows a time. */
+  private static List<?> tickShown(WebDriver driver) {
+    List<?> shown = (List<?>) ((JavascriptExecutor) driver).executeScript(
+        "const c = document.getElementById('clock'); return [c.textContent, c.dataset.ts || ''];");
+    return CLOCK_TEXT.matcher((String) shown.get(0)).matches() ? shown : null;
   }
 
   private static List<String> logLines(WebDriver driver, String cls) {

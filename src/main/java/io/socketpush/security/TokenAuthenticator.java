@@ -51,8 +51,9 @@ public final class TokenAuthenticator {
     return jwt.authenticate(new TokenCredentials(token))
         .recover(err -> Future.failedFuture(new Refusal(401, "token invalid")))
         .map(user -> {
-          Long exp = user.principal().getLong("exp");
-          return new Principal(user.principal().getString("sub"), exp == null ? 0 : exp * 1000);
+          // vertx-auth keeps exp (validated already) among the user's attributes, sub in both
+          Long exp = user.attributes().getLong("exp");
+          return new Principal(user.attributes().getString("sub"), exp == null ? 0 : exp * 1000);
         });
   }
 
