@@ -101,8 +101,9 @@ public final class WsSession implements Subscriber {
   /** Writes a client's frame back unchanged: same type, same fragmentation, same bytes. */
   public void echo(WebSocketFrame frame) {
     ByteBuf payload = ((WebSocketFrameImpl) frame).getBinaryData();
+    int bytes = payload.readableBytes(); // before the write, which consumes the buffer
     ws.writeFrame(new WebSocketFrameImpl(frame.type(), payload, frame.isFinal()));
-    meters.out(payload.readableBytes(), frame.isFinal());
+    meters.out(bytes, frame.isFinal());
     if (frame.isFinal()) {
       messagesOut++;
     }
