@@ -11,11 +11,7 @@ import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -66,58 +62,19 @@ class ShutdownTest {
 
   @Test
   void sigtermDrainsTheProcessWithin_shutdownGraceMs(Vertx vertx, VertxTestContext ctx) throws Exception {
-    int port = freePort();
-    ProcessBuilder builder = new ProcessBuilder(javaBin(), "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "--http.host=127.0.0.1")
-        .redirectErrorStream(true);
-    builder.environment().put("HTTP_PORT", String.valueOf(port));
-    builder.environment().put("SHUTDOWN_GRACE_MS", "3000");
-    Process process = builder.start();
-    try {
-      awaitLine(process, "listening on", 30);
-      WebSocket ws = vertx.createWebSocketClient().connect(port, TestService.HOST, "/ws/time").await(5, TimeUnit.SECONDS);
+    try (ServiceProcess process = ServiceProcess.start(Map.of("SHUTDOWN_GRACE_MS", "3000"))) {
+      var client = vertx.createWebSocketClient();
+      TestService.keepReachable(vertx, client);
+      WebSocket ws = client.connect(process.port(), TestService.HOST, "/ws/time").await(5, TimeUnit.SECONDS);
       Future<Short> code = closeCodeOf(ws);
       long signalled = System.currentTimeMillis();
-      process.destroy(); // SIGTERM
+      process.terminate();
       Short closeCode = code.await(5, TimeUnit.SECONDS);
-      assertTrue(process.waitFor(5, TimeUnit.SECONDS), "the process exits after draining");
+      assertTrue(process.waitFor(5000), "the process exits after draining");
       long took = System.currentTimeMillis() - signalled;
       assertEquals((short) 1001, closeCode);
       assertTrue(took < 3000 + 2000, "exited " + took + " ms after SIGTERM");
       ctx.completeNow();
-    } finally {
-      process.destroyForcibly();
     }
-  }
-
-  private static String javaBin() {
-    return System.getProperty("java.home") + "/bin/java";
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
-  private static void awaitLine(Process process, String text, int seconds) throws Exception {
-    BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-    long deadline = System.currentTimeMillis() + seconds * 1000L;
-    StringBuilder seen = new StringBuilder();
-    while (System.currentTimeMillis() < deadline) {
-      String line = out.readLine();
-      if (line == null) {
-        break;
-      }
-      seen.append(line).append('\n');
-      if (line.contains(text)) {
-        // keep draining its output so the child never blocks on a full pipe
-        Thread drain = new Thread(() -> out.lines().forEach(l -> { }), "child-output");
-        drain.setDaemon(true);
-        drain.start();
-        return;
-      }
-    }
-    throw new AssertionError("the service did not start:\n" + seen);
   }
 }

@@ -11,6 +11,7 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.shareddata.Shareable;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -21,8 +22,6 @@ public final class TestService {
 
   private final Vertx vertx;
   private final SocketPush app;
-  /** Vert.x 5 closes a client, and its sockets, once the client object is garbage: keep them reachable. */
-  private final List<WebSocketClient> clients = new CopyOnWriteArrayList<>();
 
   private TestService(Vertx vertx, SocketPush app) {
     this.vertx = vertx;
@@ -57,7 +56,7 @@ public final class TestService {
   public Future<WebSocket> connect(String path, WebSocketClientOptions options) {
     WebSocketClient client = vertx.createWebSocketClient(options.setMaxFrameSize(Math.max(options.getMaxFrameSize(), 1 << 20))
         .setMaxMessageSize(Math.max(options.getMaxMessageSize(), 1 << 22)));
-    clients.add(client);
+    keepReachable(vertx, client);
     return client.connect(port(), HOST, path);
   }
 
@@ -75,5 +74,19 @@ public final class TestService {
   }
 
   public record Response(int status, Buffer body) {
+  }
+
+  /**
+   * Vert.x 5 closes a client, and its sockets, once the client object becomes garbage, even while
+   * a test still uses the sockets. Parked in a local map of the Vert.x instance, a client lives as
+   * long as that instance.
+   */
+  public static void keepReachable(Vertx vertx, Object client) {
+    vertx.sharedData().<String, Kept>getLocalMap("socket-push.test.clients")
+        .computeIfAbsent("clients", k -> new Kept()).items.add(client);
+  }
+
+  private static final class Kept implements Shareable {
+    private final List<Object> items = new CopyOnWriteArrayList<>();
   }
 }

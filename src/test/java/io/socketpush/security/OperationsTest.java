@@ -24,7 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.slf4j.LoggerFactory;
 
+import io.socketpush.ServiceProcess;
+
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -193,5 +196,23 @@ class OperationsTest {
           assertEquals(1, lines.stream().filter(l -> l.startsWith("handshake refused status=401")).count(), lines.toString());
           ctx.completeNow();
         })));
+  }
+
+  @Test
+  void logFormatJsonPrintsOneJsonObjectPerLine(Vertx vertx) throws Exception {
+    try (ServiceProcess process = ServiceProcess.start(Map.of("LOG_FORMAT", "json"))) {
+      var client = vertx.createWebSocketClient();
+      client.connect(process.port(), TestService.HOST, "/ws/time").await(5, TimeUnit.SECONDS).close().await(5, TimeUnit.SECONDS);
+      long deadline = System.currentTimeMillis() + 5000;
+      while (process.lines().stream().noneMatch(l -> l.contains("socket closed")) && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      List<String> lines = process.lines();
+      assertTrue(lines.stream().anyMatch(l -> l.contains("socket closed")), lines.toString());
+      for (String line : lines) {
+        JsonObject json = new JsonObject(line); // throws if a line is not one JSON object
+        assertTrue(json.containsKey("level") && json.containsKey("message") && json.containsKey("timestamp"), line);
+      }
+    }
   }
 }

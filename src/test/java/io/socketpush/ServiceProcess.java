@@ -1,0 +1,81 @@
+package io.socketpush;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/** The service as a real process (Main on the test classpath), for what only a process shows: signals, stdout. */
+public final class ServiceProcess implements AutoCloseable {
+  private final Process process;
+  private final List<String> lines = new CopyOnWriteArrayList<>();
+  private final int port;
+
+  private ServiceProcess(Process process, int port) {
+    this.process = process;
+    this.port = port;
+    Thread reader = new Thread(() -> {
+      try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        out.lines().forEach(lines::add);
+      } catch (IOException ignored) {
+        // the process is gone
+      }
+    }, "service-output");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /** Starts Main on a free port with the given environment and waits until it listens. */
+  public static ServiceProcess start(Map<String, String> env, String... args) throws Exception {
+    int port = freePort();
+    List<String> command = new java.util.ArrayList<>(List.of(System.getProperty("java.home") + "/bin/java", "-cp",
+        System.getProperty("java.class.path"), Main.class.getName(), "--http.host=127.0.0.1"));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+    builder.environment().putAll(env);
+    builder.environment().put("HTTP_PORT", String.valueOf(port));
+    ServiceProcess service = new ServiceProcess(builder.start(), port);
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (service.lines.stream().noneMatch(l -> l.contains("listening on"))) {
+      if (System.currentTimeMillis() > deadline || !service.process.isAlive()) {
+        service.close();
+        throw new AssertionError("the service did not start:\n" + String.join("\n", service.lines));
+      }
+      Thread.sleep(50);
+    }
+    return service;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public List<String> lines() {
+    return lines;
+  }
+
+  /** SIGTERM, as Kubernetes or systemd would send. */
+  public void terminate() {
+    process.destroy();
+  }
+
+  public boolean waitFor(long ms) throws InterruptedException {
+    return process.waitFor(ms, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
