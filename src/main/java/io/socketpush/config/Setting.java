@@ -47,6 +47,18 @@ public final class Setting<T> {
     return new Setting<>(key, defaultValue, description, parser);
   }
 
+  /** One of a few words, case-insensitive; the value is returned as the option is spelt here. */
+  static Setting<String> choice(String key, String defaultValue, String description, String... options) {
+    return new Setting<>(key, defaultValue, description, raw -> {
+      for (String option : options) {
+        if (option.equalsIgnoreCase(raw.trim())) {
+          return option;
+        }
+      }
+      throw new IllegalArgumentException("must be one of " + String.join(", ", options));
+    });
+  }
+
   static Setting<Boolean> flag(String key, boolean defaultValue, String description) {
     return new Setting<>(key, defaultValue, description, raw -> {
       switch (raw.trim().toLowerCase(Locale.ROOT)) {

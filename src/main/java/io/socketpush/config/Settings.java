@@ -54,15 +54,9 @@ public final class Settings {
       "address this member binds and announces for Hazelcast and the event bus (the pod IP on Kubernetes)");
   public static final Setting<Integer> CLUSTER_PORT = Setting.integer("cluster.port", 5701, 1, 65535,
       "Hazelcast member port");
-  public static final Setting<String> CLUSTER_DISCOVERY = Setting.custom("cluster.discovery", "tcp",
+  public static final Setting<String> CLUSTER_DISCOVERY = Setting.choice("cluster.discovery", "tcp",
       "how members find each other: tcp (the list in cluster.members) or kubernetes (DNS of cluster.serviceDns)",
-      raw -> {
-        String value = raw.trim().toLowerCase(java.util.Locale.ROOT);
-        if (!value.equals("tcp") && !value.equals("kubernetes")) {
-          throw new IllegalArgumentException("must be tcp or kubernetes");
-        }
-        return value;
-      });
+      "tcp", "kubernetes");
   public static final Setting<String> CLUSTER_MEMBERS = Setting.text("cluster.members", "",
       "comma-separated host:port of members to join, for tcp discovery; empty: this member alone");
   public static final Setting<String> CLUSTER_SERVICE_DNS = Setting.text("cluster.serviceDns", "",
@@ -77,15 +71,8 @@ public final class Settings {
       "refuse handshakes without an Origin header (non-browser clients)");
   public static final Setting<Boolean> SECURITY_JWT_REQUIRED = Setting.flag("security.jwt.required", false,
       "every socket needs a valid JWT (Authorization: Bearer, or ?token=); a token that is sent is always checked");
-  public static final Setting<String> SECURITY_JWT_ALGORITHM = Setting.custom("security.jwt.algorithm", "HS256",
-      "HS256 (shared secret), RS256 or ES256 (public key)",
-      raw -> {
-        String value = raw.trim().toUpperCase(java.util.Locale.ROOT);
-        if (!List.of("HS256", "RS256", "ES256").contains(value)) {
-          throw new IllegalArgumentException("must be HS256, RS256 or ES256");
-        }
-        return value;
-      });
+  public static final Setting<String> SECURITY_JWT_ALGORITHM = Setting.choice("security.jwt.algorithm", "HS256",
+      "HS256 (shared secret), RS256 or ES256 (public key)", "HS256", "RS256", "ES256");
   public static final Setting<String> SECURITY_JWT_SECRET = Setting.text("security.jwt.secret", "",
       "HS256 shared secret (set it from the environment, not the file)").env("JWT_SECRET");
   public static final Setting<String> SECURITY_JWT_PUBLIC_KEY = Setting.text("security.jwt.publicKey", "",
@@ -108,24 +95,10 @@ public final class Settings {
   public static final Setting<Integer> LIMITS_ECHO_MESSAGES_PER_SECOND = Setting.integer("limits.echoMessagesPerSecond", 1000, 0, 10_000_000,
       "messages one echo socket may send per second, with a burst of one second's worth (1008 beyond); 0: no limit");
 
-  public static final Setting<String> LOG_FORMAT = Setting.custom("log.format", "text",
-      "text, or json for one JSON object per line",
-      raw -> {
-        String value = raw.trim().toLowerCase(java.util.Locale.ROOT);
-        if (!value.equals("text") && !value.equals("json")) {
-          throw new IllegalArgumentException("must be text or json");
-        }
-        return value;
-      });
-  public static final Setting<String> LOG_LEVEL = Setting.custom("log.level", "INFO",
-      "root log level: TRACE, DEBUG, INFO, WARN or ERROR",
-      raw -> {
-        String level = raw.trim().toUpperCase(java.util.Locale.ROOT);
-        if (!List.of("TRACE", "DEBUG", "INFO", "WARN", "ERROR").contains(level)) {
-          throw new IllegalArgumentException("must be one of TRACE, DEBUG, INFO, WARN, ERROR");
-        }
-        return level;
-      });
+  public static final Setting<String> LOG_FORMAT = Setting.choice("log.format", "text",
+      "text, or json for one JSON object per line", "text", "json");
+  public static final Setting<String> LOG_LEVEL = Setting.choice("log.level", "INFO",
+      "root log level: TRACE, DEBUG, INFO, WARN or ERROR", "TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
   public static final List<Setting<?>> ALL = List.of(
       HTTP_HOST, HTTP_PORT, HTTP_INSTANCES,

@@ -1,5 +1,6 @@
 package io.socketpush.cluster;
 
+import io.socketpush.Await;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.WebSocket;
@@ -65,9 +66,9 @@ class ClusterFailoverIT {
       WebSocket ws = client.connect(HTTP_BASE + i, "127.0.0.1", "/ws/time").await(10, TimeUnit.SECONDS);
       ws.textMessageHandler(text -> mine.add(new long[] {new JsonObject(text).getLong("ts"), System.currentTimeMillis()}));
     }
-    waitFor(() -> seen.stream().allMatch(l -> l.size() >= 3), 15_000);
+    Await.until(() -> seen.stream().allMatch(l -> l.size() >= 3), 15_000);
     try {
-      waitFor(() -> read(RUN_DIR + "/subscriber.log").contains("tick "), 60_000);
+      Await.until(() -> read(RUN_DIR + "/subscriber.log").contains("tick "), 60_000);
     } finally {
       subscriber.destroyForcibly();
     }
@@ -82,10 +83,10 @@ class ClusterFailoverIT {
     assertTrue(leader > 0, "no member publishes");
     long pid = Long.parseLong(read(RUN_DIR + "/member-" + leader + ".pid").trim());
     long killedAt = System.currentTimeMillis();
-    assertEquals(0, new ProcessBuilder("kill", "-9", String.valueOf(pid)).start().waitFor());
+    assertEquals(0, new ProcessBuilder("kill", "-9", String.valueOf(pid)).start().Await.until());
 
     int dead = leader;
-    waitFor(() -> {
+    Await.until(() -> {
       for (int i = 1; i <= 3; i++) {
         if (i != dead && seen.get(i - 1).stream().noneMatch(t -> t[1] > killedAt + 6_000)) {
           return false;
@@ -123,7 +124,7 @@ class ClusterFailoverIT {
     builder.environment().put("CLUSTER_BASE", String.valueOf(CLUSTER_BASE));
     builder.environment().put("RUN_DIR", RUN_DIR);
     builder.environment().put("CLUSTER_NAME", NAME);
-    return builder.start().waitFor();
+    return builder.start().Await.until();
   }
 
   private static String read(String path) {
@@ -138,13 +139,4 @@ class ClusterFailoverIT {
     return System.getProperty("java.home") + "/bin/java";
   }
 
-  private static void waitFor(java.util.function.BooleanSupplier condition, long ms) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + ms;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("condition not met within " + ms + " ms");
-      }
-      Thread.sleep(100);
-    }
-  }
 }

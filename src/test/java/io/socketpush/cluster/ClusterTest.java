@@ -6,6 +6,7 @@ import io.socketpush.config.ClusterConfig;
 import io.socketpush.config.ConfigSources;
 import io.socketpush.config.ServiceConfig;
 import io.vertx.core.Future;
+import io.socketpush.Await;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -77,7 +78,7 @@ class ClusterTest {
     Future.all(starting).await(60, TimeUnit.SECONDS);
     starting.forEach(f -> members.add(f.result()));
     // the cluster has formed once every member sees three: only then may the ticks cross it
-    waitFor(() -> members.stream().allMatch(m -> m.stats().getJsonObject("cluster").getInteger("members") == 3), 30_000);
+    Await.until(() -> members.stream().allMatch(m -> m.stats().getJsonObject("cluster").getInteger("members") == 3), 30_000);
   }
 
   @AfterAll
@@ -91,7 +92,7 @@ class ClusterTest {
   @Test
   @Order(1)
   void exactlyOneMemberPublishes() throws Exception {
-    waitFor(() -> members.stream().filter(m -> m.stats().getBoolean("leadingTicker")).count() == 1, 10_000);
+    Await.until(() -> members.stream().filter(m -> m.stats().getBoolean("leadingTicker")).count() == 1, 10_000);
     Thread.sleep(2 * PERIOD); // let a few ticks pass: no other member may start publishing
     List<JsonObject> stats = members.stream().map(Member::stats).toList();
     assertEquals(1, stats.stream().filter(s -> s.getBoolean("leadingTicker")).count(), stats.toString());
@@ -137,7 +138,7 @@ class ClusterTest {
       WebSocket ws = connect(m).await(5, TimeUnit.SECONDS);
       ws.textMessageHandler(text -> mine.add(new long[] {new JsonObject(text).getLong("ts"), System.currentTimeMillis()}));
     }
-    waitFor(() -> seen.stream().allMatch(l -> l.size() >= 2), 5_000);
+    Await.until(() -> seen.stream().allMatch(l -> l.size() >= 2), 5_000);
 
     // no leave message, no lock release: Hazelcast is terminated under the member's feet
     long killedAt = System.currentTimeMillis();
@@ -146,7 +147,7 @@ class ClusterTest {
     leader.vertx.close();
     members.remove(leader);
 
-    waitFor(() -> seen.stream().allMatch(l -> l.stream().anyMatch(t -> t[1] > killedAt + 5_500)), 15_000);
+    Await.until(() -> seen.stream().allMatch(l -> l.stream().anyMatch(t -> t[1] > killedAt + 5_500)), 15_000);
     for (List<long[]> mine : seen) {
       List<Long> ts = mine.stream().map(t -> t[0]).toList();
       assertStrictlyIncreasing(ts);
@@ -186,15 +187,6 @@ class ClusterTest {
     }
   }
 
-  private static void waitFor(java.util.function.BooleanSupplier condition, long ms) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + ms;
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("condition not met within " + ms + " ms");
-      }
-      Thread.sleep(100);
-    }
-  }
 
   private static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {

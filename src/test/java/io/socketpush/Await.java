@@ -1,0 +1,19 @@
+package io.socketpush;
+
+import java.util.function.BooleanSupplier;
+
+/** For conditions nothing signals (another process's state, a count reached over HTTP): poll, bounded. */
+public final class Await {
+  private Await() {
+  }
+
+  public static void until(BooleanSupplier condition, long ms) throws InterruptedException {
+    long deadline = System.currentTimeMillis() + ms;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("condition not met within " + ms + " ms");
+      }
+      Thread.sleep(100);
+    }
+  }
+}
