@@ -147,6 +147,28 @@ class SecurityTest {
   }
 
   @Test
+  void anRs256TokenIsCheckedAgainstTheConfiguredPublicKey(Vertx vertx, VertxTestContext ctx) throws Exception {
+    java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    java.security.KeyPair pair = generator.generateKeyPair();
+    java.util.Base64.Encoder base64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes());
+    String publicPem = "-----BEGIN PUBLIC KEY-----\n" + base64.encodeToString(pair.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n";
+    String privatePem = "-----BEGIN PRIVATE KEY-----\n" + base64.encodeToString(pair.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
+    String token = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("RS256").setBuffer(privatePem)))
+        .generateToken(new JsonObject().put("sub", "carol"), new JWTOptions().setAlgorithm("RS256"));
+    String forged = token(vertx, SECRET, 60, "socket-push-test"); // HS256: must not pass for RS256
+    JsonObject conf = new JsonObject().put("security", new JsonObject().put("jwt", new JsonObject()
+        .put("required", true).put("algorithm", "RS256").put("publicKey", publicPem)));
+    TestService.start(vertx, conf).compose(s -> connect(vertx, s, "/ws/echo", "Authorization", "Bearer " + token)
+            .compose(admitted -> connect(vertx, s, "/ws/echo", "Authorization", "Bearer " + forged)
+                .transform(ar -> ar.failed() ? Future.succeededFuture(ar.cause()) : Future.failedFuture("an HS256 token passed"))))
+        .onComplete(ctx.succeeding(err -> ctx.verify(() -> {
+          assertRefused(err, 401);
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
   void aSocketIsClosedWith1008WhenItsTokenExpires(Vertx vertx, VertxTestContext ctx) {
     String token = token(vertx, SECRET, 2, "socket-push-test");
     long start = System.currentTimeMillis();
