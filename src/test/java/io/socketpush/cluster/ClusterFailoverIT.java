@@ -83,7 +83,7 @@ class ClusterFailoverIT {
     assertTrue(leader > 0, "no member publishes");
     long pid = Long.parseLong(read(RUN_DIR + "/member-" + leader + ".pid").trim());
     long killedAt = System.currentTimeMillis();
-    assertEquals(0, new ProcessBuilder("kill", "-9", String.valueOf(pid)).start().Await.until());
+    assertEquals(0, new ProcessBuilder("kill", "-9", String.valueOf(pid)).start().waitFor());
 
     int dead = leader;
     Await.until(() -> {
@@ -124,7 +124,7 @@ class ClusterFailoverIT {
     builder.environment().put("CLUSTER_BASE", String.valueOf(CLUSTER_BASE));
     builder.environment().put("RUN_DIR", RUN_DIR);
     builder.environment().put("CLUSTER_NAME", NAME);
-    return builder.start().Await.until();
+    return builder.start().waitFor();
   }
 
   private static String read(String path) {
