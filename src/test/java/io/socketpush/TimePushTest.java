@@ -49,6 +49,7 @@ class TimePushTest {
           long ts = tick.getLong("ts");
           assertEquals(format.format(Instant.ofEpochMilli(ts)), tick.getString("time"));
           assertTrue(tick.getString("time").matches("\\d{4}\\.\\d{2}\\.\\d{2} \\d{2}:\\d{2}:\\d{2}"), tick.encode());
+          assertEquals("Asia/Shanghai", tick.getString("zone"));
           assertTrue(Math.abs(arrivals.get(i) - ts) < 200, "delivered within 200 ms of ts");
           if (i > 0) {
             long gap = ts - ticks.get(i - 1).getLong("ts");

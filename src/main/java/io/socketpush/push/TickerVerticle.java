@@ -110,7 +110,8 @@ public final class TickerVerticle extends VerticleBase {
     lastTs = ts;
     JsonObject tick = new JsonObject()
         .put("time", formatter.format(Instant.ofEpochMilli(ts)))
-        .put("ts", ts);
+        .put("ts", ts)
+        .put("zone", config.zone().getId());
     vertx.eventBus().publish(Addresses.TIME_TICKS, tick);
     stats.tickPublished();
     nextDue += config.periodMs();
