@@ -51,7 +51,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Hub hub = new Hub(node.stats());
-    fanOut = new TickFanOut(vertx, hub, node.stats());
+    fanOut = new TickFanOut(vertx, hub, node.stats(), config.tick().periodMs());
     sessions = new SessionRegistry(vertx, config.ws(), node.stats());
     Endpoint echo = new EchoEndpoint(config.limits().echoMessagesPerSecond());
     Endpoint time = new TimeEndpoint(hub);

@@ -26,6 +26,7 @@ public final class PushStats {
   private final Counter ticksReceived;
   private final Counter deliveries;
   private final Counter skippedSlow;
+  private final Counter gaps;
   private final Timer fanOut;
   private volatile boolean leadingTicker;
 
@@ -35,6 +36,7 @@ public final class PushStats {
     ticksReceived = Counter.builder("socketpush.ticks.received").description("ticks taken from the event bus, per HTTP verticle instance").register(registry);
     deliveries = Counter.builder("socketpush.ticks.delivered").description("tick writes to sockets").register(registry);
     skippedSlow = Counter.builder("socketpush.ticks.skipped.slow").description("ticks skipped because a socket's write queue was full").register(registry);
+    gaps = Counter.builder("socketpush.ticks.missed").description("ticks that never arrived (a gap in ts), per HTTP verticle instance: a ticker failover").register(registry);
     fanOut = Timer.builder("socketpush.tick.fanout")
         .description("from a tick's publication (its ts) to its last write on this node")
         .publishPercentileHistogram()
@@ -76,6 +78,10 @@ public final class PushStats {
     ticksReceived.increment();
     deliveries.increment(delivered);
     fanOut.record(Math.max(0, ageMs), TimeUnit.MILLISECONDS);
+  }
+
+  public void tickGap(long missed) {
+    gaps.increment(missed);
   }
 
   public void skippedSlow() {
@@ -120,6 +126,7 @@ public final class PushStats {
         .put("ticksReceived", (long) ticksReceived.count())
         .put("tickDeliveries", (long) deliveries.count())
         .put("ticksSkippedSlow", (long) skippedSlow.count())
+        .put("ticksMissed", (long) gaps.count())
         .put("tickFanOutMeanMs", fanOut.mean(TimeUnit.MILLISECONDS))
         .put("tickFanOutMaxMs", fanOut.max(TimeUnit.MILLISECONDS))
         .put("messagesIn", in)

@@ -19,14 +19,17 @@ public final class TickFanOut {
   private final Vertx vertx;
   private final Hub hub;
   private final PushStats stats;
+  private final long periodMs;
   private MessageConsumer<JsonObject> consumer;
   private long lastTs;
   private Publication latest;
 
-  public TickFanOut(Vertx vertx, Hub hub, PushStats stats) {
+  /** @param periodMs the tick period: a tick that comes more than one and a half periods after the last is a gap */
+  public TickFanOut(Vertx vertx, Hub hub, PushStats stats, long periodMs) {
     this.vertx = vertx;
     this.hub = hub;
     this.stats = stats;
+    this.periodMs = periodMs;
   }
 
   public Future<Void> start() {
@@ -48,6 +51,9 @@ public final class TickFanOut {
     Long ts = tick.getLong("ts");
     if (ts == null || ts <= lastTs) {
       return;
+    }
+    if (lastTs != 0 && ts - lastTs > periodMs * 3 / 2) {
+      stats.tickGap((ts - lastTs) / periodMs - 1); // ticks missed, e.g. while the ticker failed over
     }
     lastTs = ts;
     latest = new Publication(CHANNEL, tick, ts, System.currentTimeMillis());
