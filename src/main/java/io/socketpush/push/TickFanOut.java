@@ -53,7 +53,8 @@ public final class TickFanOut {
       return;
     }
     if (lastTs != 0 && ts - lastTs > periodMs * 3 / 2) {
-      stats.tickGap((ts - lastTs) / periodMs - 1); // ticks missed, e.g. while the ticker failed over
+      // ticks missed, e.g. while the ticker failed over; rounded, as ticks land a few ms after their boundary
+      stats.tickGap(Math.round((double) (ts - lastTs) / periodMs) - 1);
     }
     lastTs = ts;
     latest = new Publication(CHANNEL, tick, ts, System.currentTimeMillis());
