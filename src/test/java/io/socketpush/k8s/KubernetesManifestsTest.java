@@ -232,6 +232,10 @@ class KubernetesManifestsTest {
       t = t.getCause();
     }
     String message = t.getMessage() == null ? t.toString() : t.getMessage();
+    int json = message.indexOf(" JSON: "); // client-java appends the whole object
+    if (json > 0) {
+      message = message.substring(0, json);
+    }
     return message.length() > 400 ? message.substring(0, 400) + "..." : message;
   }
 
