@@ -1,6 +1,8 @@
 package io.socketpush.ws;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.socketpush.config.WebSocketConfig;
 import io.socketpush.push.EndpointMeters;
@@ -13,7 +15,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
-import io.vertx.core.http.WebSocketFrameType;
 import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 import io.vertx.core.internal.http.WebSocketInternal;
 import org.slf4j.Logger;
@@ -33,6 +34,7 @@ public final class WsSession implements Subscriber {
   static final long FORCE_CLOSE_MS = 3000;
 
   private final ServerWebSocket ws;
+  private final Channel channel;
   private final Endpoint endpoint;
   private final WebSocketConfig config;
   private final PushStats stats;
@@ -66,6 +68,9 @@ public final class WsSession implements Subscriber {
     this.inbound = endpoint.messagesPerSecond() > 0 ? new TokenBucket(endpoint.messagesPerSecond()) : null;
     this.lastHeardMs = nowMs;
     ws.setWriteQueueMaxSize(config.writeQueueMaxBytes());
+    this.channel = ((WebSocketInternal) ws).channelHandlerContext().channel();
+    channel.config().setWriteBufferWaterMark(
+        new WriteBufferWaterMark(config.writeQueueMaxBytes() / 2, config.writeQueueMaxBytes()));
   }
 
   void start(Runnable onClosed) {
@@ -114,12 +119,17 @@ public final class WsSession implements Subscriber {
     }
   }
 
+  /**
+   * Writes the publication's pre-encoded frame straight to the channel: the same bytes for every
+   * socket, no per-socket encoding, promise or queue. Safe beside Vert.x's own writes (pongs, close)
+   * because both happen on this socket's event loop, in order.
+   */
   @Override
   public void deliver(Publication publication) {
     if (closeCode != 0) {
       return;
     }
-    if (ws.writeQueueFull()) {
+    if (!channel.isWritable()) {
       if (fullSinceMs == 0) {
         fullSinceMs = publication.receivedAtMs();
       }
@@ -127,9 +137,8 @@ public final class WsSession implements Subscriber {
       return;
     }
     fullSinceMs = 0;
-    ByteBuf json = publication.dataJson();
-    ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, json.duplicate(), true));
-    meters.out(json.readableBytes(), true);
+    channel.writeAndFlush(publication.encoded(WebSocketFrames.TEXT).duplicate(), channel.voidPromise());
+    meters.out(publication.dataJson().readableBytes(), true);
     messagesOut++;
   }
 
