@@ -6,7 +6,8 @@ import static io.socketpush.config.Settings.*;
  * The whole configuration, typed and validated, built once at start-up. Every component receives
  * the part it needs.
  */
-public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws, long shutdownGraceMs,
+public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws, TransportConfig transports,
+                            long shutdownGraceMs,
                             ClusterConfig cluster, SecurityConfig security, LimitsConfig limits,
                             String logLevel, String logFormat) {
 
@@ -20,6 +21,7 @@ public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws
         new WebSocketConfig(sources.get(WS_MAX_MESSAGE_BYTES), sources.get(WS_PING_INTERVAL_MS),
             sources.get(WS_IDLE_TIMEOUT_MS), sources.get(WS_WRITE_QUEUE_MAX_BYTES),
             sources.get(WS_SLOW_CONSUMER_CLOSE_MS)),
+        new TransportConfig(sources.get(LONGPOLL_TIMEOUT_MS), sources.get(SSE_HEARTBEAT_MS)),
         sources.get(SHUTDOWN_GRACE_MS),
         new ClusterConfig(sources.get(CLUSTER_ENABLED), sources.get(CLUSTER_NAME), sources.get(CLUSTER_HOST),
             sources.get(CLUSTER_PORT), sources.get(CLUSTER_DISCOVERY), ClusterConfig.members(sources.get(CLUSTER_MEMBERS)),

@@ -43,6 +43,11 @@ public final class Settings {
   public static final Setting<Integer> WS_SLOW_CONSUMER_CLOSE_MS = Setting.integer("ws.slowConsumerCloseMs", 10_000, 1, 3_600_000,
       "a socket whose write queue stays full this long is closed with 1008");
 
+  public static final Setting<Integer> LONGPOLL_TIMEOUT_MS = Setting.integer("longpoll.timeoutMs", 30_000, 100, 600_000,
+      "a held long-poll (GET /api/time/next) is answered with 204 after this long if no tick came");
+  public static final Setting<Integer> SSE_HEARTBEAT_MS = Setting.integer("sse.heartbeatMs", 15_000, 100, 3_600_000,
+      "every SSE stream (GET /sse/time) gets a ': ping' comment this often, so proxies keep it open");
+
   public static final Setting<Integer> SHUTDOWN_GRACE_MS = Setting.integer("shutdown.graceMs", 10_000, 0, 600_000,
       "on SIGTERM: time allowed to close sockets with 1001 before the process exits");
 
@@ -104,6 +109,7 @@ public final class Settings {
       HTTP_HOST, HTTP_PORT, HTTP_INSTANCES,
       TICK_PERIOD_MS, TIME_ZONE, TIME_PATTERN,
       WS_MAX_MESSAGE_BYTES, WS_PING_INTERVAL_MS, WS_IDLE_TIMEOUT_MS, WS_WRITE_QUEUE_MAX_BYTES, WS_SLOW_CONSUMER_CLOSE_MS,
+      LONGPOLL_TIMEOUT_MS, SSE_HEARTBEAT_MS,
       SHUTDOWN_GRACE_MS,
       CLUSTER_ENABLED, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_DISCOVERY, CLUSTER_MEMBERS,
       CLUSTER_SERVICE_DNS, EVENTBUS_PORT,
