@@ -4,6 +4,7 @@ import io.socketpush.NodeState;
 import io.socketpush.config.ServiceConfig;
 import io.socketpush.push.Hub;
 import io.socketpush.push.TickFanOut;
+import io.socketpush.transport.Transports;
 import io.socketpush.ws.CloseCodes;
 import io.socketpush.ws.EchoEndpoint;
 import io.socketpush.ws.Endpoint;
@@ -40,6 +41,7 @@ public final class HttpVerticle extends VerticleBase {
   private HttpServer server;
   private SessionRegistry sessions;
   private TickFanOut fanOut;
+  private Transports transports;
 
   /** @param port the port to bind: the configured one, or -1 for a random port shared by all instances */
   public HttpVerticle(ServiceConfig config, NodeState node, int port) {
@@ -61,6 +63,7 @@ public final class HttpVerticle extends VerticleBase {
     for (String path : new String[] {"/ws/time", "/z/test_websocket", "/z/test_websocket/"}) {
       endpoints.put(path, time);
     }
+    transports = new Transports(vertx, config, node, hub, fanOut);
     HttpServerOptions options = new HttpServerOptions()
         .setMaxWebSocketFrameSize(config.ws().maxMessageBytes())
         .setMaxWebSocketMessageSize(config.ws().maxMessageBytes())
@@ -76,9 +79,10 @@ public final class HttpVerticle extends VerticleBase {
           .setCertPath(config.security().tlsCert()).setKeyPath(config.security().tlsKey()));
     }
     server = vertx.createHttpServer(options)
-        .requestHandler(Routes.create(vertx, node))
+        .requestHandler(Routes.create(vertx, node, transports))
         .webSocketHandshakeHandler(this::handshake);
     sessions.start();
+    transports.start();
     return Future.join(fanOut.start(), server.listen(port, config.http().host()));
   }
 
@@ -88,17 +92,20 @@ public final class HttpVerticle extends VerticleBase {
   }
 
   /**
-   * Closes every socket of this instance with 1001; completes when they are all closed. The server
+   * Closes every socket of this instance with 1001, and drains the other transports (held long-polls get
+   * 204, SSE streams end, SockJS sessions close); completes when they are all closed. The server
    * keeps serving HTTP meanwhile, so readiness can say 503 while the node drains.
    */
   public Future<Void> closeSockets() {
     Promise<Void> done = Promise.promise();
-    context.runOnContext(v -> sessions.closeAll(CloseCodes.GOING_AWAY, "server shutting down").onComplete(done));
+    context.runOnContext(v -> Future.join(sessions.closeAll(CloseCodes.GOING_AWAY, "server shutting down"), transports.drain())
+        .<Void>mapEmpty().onComplete(done));
     return done.future();
   }
 
   @Override
   public Future<?> stop() {
+    transports.stop();
     return Future.join(fanOut.stop(), server.close());
   }
 
@@ -107,7 +114,8 @@ public final class HttpVerticle extends VerticleBase {
       refuse(handshake, new Refusal(503, "draining"));
       return;
     }
-    Endpoint endpoint = endpoints.get(handshake.path());
+    Endpoint endpoint = endpoints.containsKey(handshake.path()) ? endpoints.get(handshake.path())
+        : transports.webSocketEndpoint(handshake.path());
     if (endpoint == null) {
       refuse(handshake, new Refusal(404, "unknown path"));
       return;

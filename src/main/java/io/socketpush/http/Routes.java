@@ -1,6 +1,7 @@
 package io.socketpush.http;
 
 import io.socketpush.NodeState;
+import io.socketpush.transport.Transports;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
@@ -12,12 +13,12 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 
-/** The plain HTTP routes: demo page, health, stats. */
+/** The plain HTTP routes: demo page, health, stats, and the HTTP transports of the ticks. */
 final class Routes {
   private Routes() {
   }
 
-  static Router create(Vertx vertx, NodeState node) {
+  static Router create(Vertx vertx, NodeState node, Transports transports) {
     Router router = Router.router(vertx);
     router.get("/health/live").handler(HealthCheckHandler.create(vertx)
         .register("event-loop", promise -> promise.complete(Status.OK())));
@@ -25,6 +26,7 @@ final class Routes {
         .register("accepting-sockets", promise -> promise.complete(node.draining() ? Status.KO() : Status.OK())));
     router.get("/metrics").handler(PrometheusScrapingHandler.create((PrometheusMeterRegistry) node.stats().registry()));
     router.get("/api/stats").handler(ctx -> ctx.json(node.stats().toJson().put("cluster", cluster(vertx))));
+    transports.mount(router);
     router.route().handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return router;
   }

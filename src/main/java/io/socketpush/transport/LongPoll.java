@@ -1,0 +1,167 @@
+package io.socketpush.transport;
+
+import io.socketpush.push.EndpointMeters;
+import io.socketpush.push.Hub;
+import io.socketpush.push.Publication;
+import io.socketpush.push.Subscriber;
+import io.socketpush.push.TickFanOut;
+import io.socketpush.security.HandshakePolicy;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code GET /api/time/next?after=<ts>}: long-polling, for clients that can neither keep a WebSocket nor
+ * read a stream. A request is answered at once if a tick newer than {@code after} exists; otherwise it is
+ * held, as a {@link Subscriber} of the hub, until the next tick or {@code longpoll.timeoutMs} (then 204).
+ *
+ * <p>A held request takes a connection slot like a socket. All held requests have the same timeout, so
+ * they expire in the order they came: one periodic sweep per instance looks at the oldest ones only.
+ */
+final class LongPoll {
+  static final int ANSWERED = 1000;
+  static final int DRAINED = 1001;
+  static final int CLIENT_WENT_AWAY = 1006;
+
+  private final Vertx vertx;
+  private final Hub hub;
+  private final TickFanOut fanOut;
+  private final Gate gate;
+  private final EndpointMeters meters;
+  private final long timeoutMs;
+  /** In arrival order, hence in deadline order. */
+  private final Set<Held> held = new LinkedHashSet<>();
+  private long sweepTimer = -1;
+
+  LongPoll(Vertx vertx, long timeoutMs, Hub hub, TickFanOut fanOut, Gate gate, EndpointMeters meters) {
+    this.vertx = vertx;
+    this.timeoutMs = timeoutMs;
+    this.hub = hub;
+    this.fanOut = fanOut;
+    this.gate = gate;
+    this.meters = meters;
+  }
+
+  void start() {
+    // late by at most a quarter of the timeout, and never more than a second
+    sweepTimer = vertx.setPeriodic(Math.max(20, Math.min(1000, timeoutMs / 4)), t -> expire(System.currentTimeMillis()));
+  }
+
+  void stop() {
+    vertx.cancelTimer(sweepTimer);
+  }
+
+  int size() {
+    return held.size();
+  }
+
+  void handle(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    long after;
+    try {
+      String param = request.getParam("after");
+      after = param == null || param.isEmpty() ? -1 : Long.parseLong(param.trim());
+    } catch (NumberFormatException e) {
+      request.response().setStatusCode(400).end("after: not a number");
+      return;
+    }
+    if (newerThan(after) != null) {
+      gate.check(RequestHandshake.of(request)).onComplete(checked -> {
+        if (checked.failed()) {
+          gate.refuse(request, checked.cause());
+        } else {
+          Poll.answer(request, fanOut.latest(), meters);
+        }
+      });
+      return;
+    }
+    gate.admit(RequestHandshake.of(request)).onComplete(admitted -> {
+      if (admitted.failed()) {
+        gate.refuse(request, admitted.cause());
+      } else if (request.response().closed()) {
+        admitted.result().release().run();
+      } else if (newerThan(after) != null) { // a tick came while the token was checked
+        admitted.result().release().run();
+        Poll.answer(request, fanOut.latest(), meters);
+      } else {
+        hold(request, admitted.result());
+      }
+    });
+  }
+
+  /** Answers every held request with 204; completes when they are all answered. */
+  Future<Void> drain() {
+    stop();
+    List<Future<Void>> answered = new ArrayList<>(held.size());
+    for (Held h : new ArrayList<>(held)) {
+      answered.add(h.finish(null, DRAINED));
+    }
+    return Future.join(answered).mapEmpty();
+  }
+
+  /** The latest tick if it is newer than {@code after} (-1: the client has none), else null. */
+  private Publication newerThan(long after) {
+    Publication latest = fanOut.latest();
+    return latest != null && latest.ts() > after ? latest : null;
+  }
+
+  private void hold(HttpServerRequest request, HandshakePolicy.Admission admission) {
+    Held h = new Held(request, admission, System.currentTimeMillis() + timeoutMs);
+    held.add(h);
+    hub.subscribe(TickFanOut.CHANNEL, h);
+    request.response().closeHandler(v -> h.finish(null, CLIENT_WENT_AWAY));
+    meters.opened();
+  }
+
+  private void expire(long nowMs) {
+    for (Iterator<Held> it = held.iterator(); it.hasNext(); ) {
+      Held h = it.next();
+      if (h.deadlineMs > nowMs) {
+        return;
+      }
+      it.remove();
+      h.finish(null, ANSWERED);
+    }
+  }
+
+  /** One held request. */
+  private final class Held implements Subscriber {
+    private final HttpServerRequest request;
+    private final HandshakePolicy.Admission admission;
+    private final long deadlineMs;
+    private final Promise<Void> done = Promise.promise();
+
+    Held(HttpServerRequest request, HandshakePolicy.Admission admission, long deadlineMs) {
+      this.request = request;
+      this.admission = admission;
+      this.deadlineMs = deadlineMs;
+    }
+
+    @Override
+    public void deliver(Publication tick) {
+      finish(tick, ANSWERED);
+    }
+
+    /** Once: answers with the tick, or 204 without one; leaves the hub and gives the slot back. */
+    Future<Void> finish(Publication tick, int code) {
+      if (done.tryComplete()) {
+        held.remove(this);
+        hub.unsubscribe(TickFanOut.CHANNEL, this);
+        admission.release().run();
+        meters.closed(code);
+        if (code != CLIENT_WENT_AWAY) {
+          Poll.answer(request, tick, meters);
+        }
+      }
+      return done.future();
+    }
+  }
+}
