@@ -1,0 +1,107 @@
+package io.socketpush.transport;
+
+import io.socketpush.TestService;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpResponseExpectation;
+import io.vertx.core.http.RequestOptions;
+
+import java.util.Map;
+import java.util.function.Predicate;
+
+/** Plain HTTP requests and streamed responses against a test node, as a non-WebSocket client makes them. */
+final class HttpProbe {
+  private final Vertx vertx;
+  private final int port;
+
+  HttpProbe(Vertx vertx, int port) {
+    this.vertx = vertx;
+    this.port = port;
+  }
+
+  record Reply(int status, MultiMap headers, String body, long tookMs) {
+  }
+
+  Future<Reply> get(String path, Map<String, String> headers) {
+    return send(HttpMethod.GET, path, headers, null);
+  }
+
+  Future<Reply> send(HttpMethod method, String path, Map<String, String> headers, String body) {
+    HttpClient http = client();
+    long start = System.currentTimeMillis();
+    RequestOptions options = new RequestOptions().setMethod(method).setPort(port).setHost(TestService.HOST).setURI(path);
+    headers.forEach(options::putHeader);
+    return http.request(options)
+        .compose(req -> body == null ? req.send() : req.send(body))
+        .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString(),
+            System.currentTimeMillis() - start)))
+        .eventually(http::close);
+  }
+
+  /** A streamed response (SSE): its head, and the text received so far. */
+  static final class Stream {
+    final HttpClientResponse response;
+    final StringBuilder text = new StringBuilder();
+    final long openedAtMs = System.currentTimeMillis();
+    private final Promise<Void> ended = Promise.promise();
+    private Predicate<String> until;
+    private Promise<String> matched;
+
+    Stream(HttpClientResponse response) {
+      this.response = response;
+      response.handler(chunk -> {
+        text.append(chunk.toString());
+        check();
+      });
+      response.endHandler(v -> ended.tryComplete());
+      response.exceptionHandler(ended::tryFail);
+    }
+
+    /** Completes with the text received so far as soon as it matches. */
+    Future<String> until(Predicate<String> condition) {
+      until = condition;
+      matched = Promise.promise();
+      check();
+      return matched.future();
+    }
+
+    Future<Void> ended() {
+      return ended.future();
+    }
+
+    void close() {
+      response.request().connection().close();
+    }
+
+    private void check() {
+      if (until != null && until.test(text.toString())) {
+        until = null;
+        matched.tryComplete(text.toString());
+      }
+    }
+  }
+
+  /** Opens a stream; fails unless the status is 200. */
+  Future<Stream> stream(String path, Map<String, String> headers) {
+    HttpClient http = client();
+    RequestOptions options = new RequestOptions().setPort(port).setHost(TestService.HOST).setURI(path);
+    headers.forEach(options::putHeader);
+    return http.request(options).compose(req -> req.send()).expecting(HttpResponseExpectation.SC_OK).map(Stream::new);
+  }
+
+  private HttpClient client() {
+    HttpClient http = vertx.createHttpClient();
+    TestService.keepReachable(vertx, http);
+    return http;
+  }
+
+  static Buffer none() {
+    return Buffer.buffer();
+  }
+}
