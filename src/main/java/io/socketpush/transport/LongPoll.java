@@ -92,7 +92,7 @@ final class LongPoll {
         admitted.result().release().run();
         Poll.answer(request, fanOut.latest(), meters);
       } else {
-        hold(request, admitted.result());
+        hold(request, after, admitted.result());
       }
     });
   }
@@ -113,8 +113,8 @@ final class LongPoll {
     return latest != null && latest.ts() > after ? latest : null;
   }
 
-  private void hold(HttpServerRequest request, HandshakePolicy.Admission admission) {
-    Held h = new Held(request, admission, System.currentTimeMillis() + timeoutMs);
+  private void hold(HttpServerRequest request, long after, HandshakePolicy.Admission admission) {
+    Held h = new Held(request, after, admission, System.currentTimeMillis() + timeoutMs);
     held.add(h);
     hub.subscribe(TickFanOut.CHANNEL, h);
     request.response().closeHandler(v -> h.finish(null, CLIENT_WENT_AWAY));
@@ -135,19 +135,24 @@ final class LongPoll {
   /** One held request. */
   private final class Held implements Subscriber {
     private final HttpServerRequest request;
+    private final long after;
     private final HandshakePolicy.Admission admission;
     private final long deadlineMs;
     private final Promise<Void> done = Promise.promise();
 
-    Held(HttpServerRequest request, HandshakePolicy.Admission admission, long deadlineMs) {
+    Held(HttpServerRequest request, long after, HandshakePolicy.Admission admission, long deadlineMs) {
       this.request = request;
+      this.after = after;
       this.admission = admission;
       this.deadlineMs = deadlineMs;
     }
 
     @Override
     public void deliver(Publication tick) {
-      finish(tick, ANSWERED);
+      // the client may have its ts from another node of the cluster, one that got this tick first
+      if (tick.ts() > after) {
+        finish(tick, ANSWERED);
+      }
     }
 
     /** Once: answers with the tick, or 204 without one; leaves the hub and gives the slot back. */
