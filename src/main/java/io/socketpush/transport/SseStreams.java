@@ -116,7 +116,7 @@ final class SseStreams {
         .putHeader("X-Accel-Buffering", "no") // nginx would otherwise buffer the stream
         .setChunked(true)
         .setWriteQueueMaxSize(writeQueueMaxBytes);
-    Stream stream = new Stream(response, admission);
+    Stream stream = new Stream(request, admission);
     streams.add(stream);
     response.closeHandler(v -> stream.close(CLIENT_WENT_AWAY));
     response.exceptionHandler(err -> stream.close(CLIENT_WENT_AWAY));
@@ -154,13 +154,15 @@ final class SseStreams {
 
   /** One open event stream. */
   private final class Stream implements Subscriber {
+    private final HttpServerRequest request;
     private final HttpServerResponse response;
     private final HandshakePolicy.Admission admission;
     private final Promise<Void> closed = Promise.promise();
     private long fullSinceMs;
 
-    Stream(HttpServerResponse response, HandshakePolicy.Admission admission) {
-      this.response = response;
+    Stream(HttpServerRequest request, HandshakePolicy.Admission admission) {
+      this.request = request;
+      this.response = request.response();
       this.admission = admission;
     }
 
@@ -201,7 +203,7 @@ final class SseStreams {
         admission.release().run();
         meters.closed(code);
         if (code == SLOW_CONSUMER) {
-          response.reset(); // its queue is full: an orderly end would wait behind it
+          request.connection().close(); // its queue is full: an orderly end would wait behind it
         } else if (!response.ended() && !response.closed()) {
           response.end();
         }

@@ -7,6 +7,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpResponseExpectation;
@@ -93,6 +94,14 @@ final class HttpProbe {
     RequestOptions options = new RequestOptions().setPort(port).setHost(TestService.HOST).setURI(path);
     headers.forEach(options::putHeader);
     return http.request(options).compose(req -> req.send()).expecting(HttpResponseExpectation.SC_OK).map(Stream::new);
+  }
+
+  /** A stream on a connection with a small receive buffer, so that a client that stops reading is soon full. */
+  Future<Stream> slowStream(String path) {
+    HttpClient http = vertx.createHttpClient(new HttpClientOptions().setReceiveBufferSize(4096));
+    TestService.keepReachable(vertx, http);
+    return http.request(new RequestOptions().setPort(port).setHost(TestService.HOST).setURI(path))
+        .compose(req -> req.send()).expecting(HttpResponseExpectation.SC_OK).map(Stream::new);
   }
 
   private HttpClient client() {
