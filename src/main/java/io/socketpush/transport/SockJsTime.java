@@ -18,6 +18,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
@@ -56,6 +57,7 @@ final class SockJsTime {
   private final PushStats stats;
   private final EndpointMeters meters;
   private final int writeQueueMaxChars;
+  private final int maxMessageBytes;
   private final long slowConsumerCloseMs;
   private boolean draining;
   private final Set<Session> sessions = new LinkedHashSet<>();
@@ -68,6 +70,7 @@ final class SockJsTime {
     this.stats = stats;
     this.meters = stats.endpoint("sockjs");
     this.writeQueueMaxChars = config.ws().writeQueueMaxBytes();
+    this.maxMessageBytes = config.ws().maxMessageBytes();
     this.slowConsumerCloseMs = config.ws().slowConsumerCloseMs();
   }
 
@@ -77,6 +80,8 @@ final class SockJsTime {
         .setInsertJSESSIONID(false) // no cookie: nothing here needs sticky sessions through a cookie
         .setRegisterWriteHandler(false);
     router.route(PATH + "/*").handler(this::checkRequest);
+    // xhr_send and the other POSTs: vertx-web's SockJS reads bodies through a BodyHandler, bounded like a WebSocket message
+    router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(maxMessageBytes));
     router.route(PATH + "/*").subRouter(SockJSHandler.create(vertx, options).socketHandler(this::opened));
   }
 
@@ -101,12 +106,12 @@ final class SockJsTime {
     }
     ctx.request().pause();
     gate.check(RequestHandshake.of(ctx.request())).onComplete(checked -> {
-      ctx.request().resume();
       if (checked.failed()) {
         gate.refuse(ctx.request(), checked.cause());
       } else {
-        ctx.next();
+        ctx.next(); // sets the body handler of an xhr_send first: no byte is read before it is there
       }
+      ctx.request().resume();
     });
   }
 
@@ -142,11 +147,14 @@ final class SockJsTime {
     private final SockJSSocket socket;
     private final HandshakePolicy.Admission admission;
     private final Promise<Void> closed = Promise.promise();
+    private final long openedAtMs = System.currentTimeMillis();
     private long fullSinceMs;
+    private long messagesOut;
 
     Session(SockJSSocket socket, HandshakePolicy.Admission admission) {
       this.socket = socket;
       this.admission = admission;
+      AccessLines.opened("sockjs", socket.remoteAddress(), RequestHandshake.of(socket, false).path(), admission);
     }
 
     @Override
@@ -168,6 +176,7 @@ final class SockJsTime {
       ByteBuf json = tick.dataJson();
       socket.write(BufferInternal.buffer(json.duplicate())); // vertx-web queues it as a String per session
       meters.out(json.readableBytes(), true);
+      messagesOut++;
     }
 
     Future<Void> close(int code) {
@@ -176,6 +185,7 @@ final class SockJsTime {
         hub.unsubscribe(TickFanOut.CHANNEL, this);
         admission.release().run();
         meters.closed(code);
+        AccessLines.closed("sockjs", socket.remoteAddress(), code, openedAtMs, messagesOut);
         socket.close(code, code == SLOW_CONSUMER ? "slow consumer" : code == DRAINED ? "server shutting down" : "");
       }
       return closed.future();

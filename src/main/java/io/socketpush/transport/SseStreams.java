@@ -158,12 +158,15 @@ final class SseStreams {
     private final HttpServerResponse response;
     private final HandshakePolicy.Admission admission;
     private final Promise<Void> closed = Promise.promise();
+    private final long openedAtMs = System.currentTimeMillis();
     private long fullSinceMs;
+    private long messagesOut;
 
     Stream(HttpServerRequest request, HandshakePolicy.Admission admission) {
       this.request = request;
       this.response = request.response();
       this.admission = admission;
+      AccessLines.opened("sse", request.remoteAddress(), request.path(), admission);
     }
 
     @Override
@@ -174,6 +177,7 @@ final class SseStreams {
       ByteBuf event = tick.encoded(EVENT);
       response.write(BufferInternal.buffer(event.duplicate()));
       meters.out(event.readableBytes(), true);
+      messagesOut++;
     }
 
     /**
@@ -202,6 +206,7 @@ final class SseStreams {
         hub.unsubscribe(TickFanOut.CHANNEL, this);
         admission.release().run();
         meters.closed(code);
+        AccessLines.closed("sse", request.remoteAddress(), code, openedAtMs, messagesOut);
         if (code == SLOW_CONSUMER) {
           request.connection().close(); // its queue is full: an orderly end would wait behind it
         } else if (!response.ended() && !response.closed()) {

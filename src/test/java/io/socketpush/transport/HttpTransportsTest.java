@@ -253,7 +253,10 @@ class HttpTransportsTest {
       String session = "/sockjs/time/000/" + System.nanoTime() + "/xhr";
       return probe.send(HttpMethod.POST, session, Map.of(), "").compose(open -> {
         ctx.verify(() -> assertEquals("o\n", open.body()));
-        return pollUntilMessage(probe, session, 10);
+        return probe.send(HttpMethod.POST, session + "_send", Map.of(), "[\"ignored\"]").compose(sent -> {
+          ctx.verify(() -> assertEquals(204, sent.status(), "a message sent is taken (and ignored)"));
+          return pollUntilMessage(probe, session, 10);
+        });
       });
     }).onComplete(ctx.succeeding(frame -> ctx.verify(() -> {
       JsonArray messages = new JsonArray(frame.substring(1).trim());
