@@ -121,40 +121,56 @@ final class SockJsTime {
       context.runOnContext(v -> opened(socket));
       return;
     }
+    // handlers first: a client may go away while its token is checked, and must give its slot back then
+    Session session = new Session(socket);
+    socket.closeHandler(v -> session.close(CLIENT_WENT_AWAY));
+    socket.exceptionHandler(err -> session.close(CLIENT_WENT_AWAY));
+    socket.handler(data -> { }); // what the client sends is ignored, as on /ws/time
+    socket.setWriteQueueMaxSize(writeQueueMaxChars);
     RequestHandshake request = RequestHandshake.of(socket, gate.tls());
     gate.admit(request).onComplete(admitted -> {
       if (admitted.failed()) {
         Refusal refusal = gate.refusal(request, admitted.cause());
+        session.refused();
         socket.close(refusal.status() == 503 ? 1013 : 1008, refusal.reason());
       } else if (draining) {
         admitted.result().release().run();
+        session.refused();
         socket.close(DRAINED, "server shutting down");
       } else {
-        Session session = new Session(socket, admitted.result());
-        sessions.add(session);
-        socket.closeHandler(v -> session.close(CLIENT_WENT_AWAY));
-        socket.exceptionHandler(err -> session.close(CLIENT_WENT_AWAY));
-        socket.handler(data -> { }); // what the client sends is ignored, as on /ws/time
-        socket.setWriteQueueMaxSize(writeQueueMaxChars);
-        meters.opened();
-        hub.subscribe(TickFanOut.CHANNEL, session);
+        session.admitted(admitted.result());
       }
     });
   }
 
-  /** One open SockJS session. */
+  /** One SockJS session: admitted, it follows the hub until it closes. */
   private final class Session implements Subscriber {
     private final SockJSSocket socket;
-    private final HandshakePolicy.Admission admission;
     private final Promise<Void> closed = Promise.promise();
     private final long openedAtMs = System.currentTimeMillis();
+    private HandshakePolicy.Admission admission;
     private long fullSinceMs;
     private long messagesOut;
 
-    Session(SockJSSocket socket, HandshakePolicy.Admission admission) {
+    Session(SockJSSocket socket) {
       this.socket = socket;
+    }
+
+    void admitted(HandshakePolicy.Admission admission) {
+      if (closed.future().isComplete()) { // gone while it was being admitted
+        admission.release().run();
+        return;
+      }
       this.admission = admission;
+      sessions.add(this);
+      meters.opened();
       AccessLines.opened("sockjs", socket.remoteAddress(), RequestHandshake.of(socket, false).path(), admission);
+      hub.subscribe(TickFanOut.CHANNEL, this);
+    }
+
+    /** Never admitted: nothing to give back or count. */
+    void refused() {
+      closed.tryComplete();
     }
 
     @Override
@@ -179,8 +195,9 @@ final class SockJsTime {
       messagesOut++;
     }
 
+    /** Once: leaves the hub, gives the slot back, counts the close, closes the socket. */
     Future<Void> close(int code) {
-      if (closed.tryComplete()) {
+      if (closed.tryComplete() && admission != null) {
         sessions.remove(this);
         hub.unsubscribe(TickFanOut.CHANNEL, this);
         admission.release().run();
