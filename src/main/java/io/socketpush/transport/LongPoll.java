@@ -59,10 +59,6 @@ final class LongPoll {
     vertx.cancelTimer(sweepTimer);
   }
 
-  int size() {
-    return held.size();
-  }
-
   void handle(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     long after;

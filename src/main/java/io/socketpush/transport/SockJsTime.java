@@ -85,10 +85,6 @@ final class SockJsTime {
     router.route(PATH + "/*").subRouter(SockJSHandler.create(vertx, options).socketHandler(this::opened));
   }
 
-  int size() {
-    return sessions.size();
-  }
-
   /** Closes every session; completes when they are all closed. */
   Future<Void> drain() {
     draining = true;

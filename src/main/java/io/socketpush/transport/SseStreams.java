@@ -80,10 +80,6 @@ final class SseStreams {
     vertx.cancelTimer(heartbeatTimer);
   }
 
-  int size() {
-    return streams.size();
-  }
-
   void handle(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
     request.pause(); // the admission is asynchronous (the token); nothing of the request may be lost meanwhile

@@ -5,7 +5,6 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
@@ -108,9 +107,5 @@ final class HttpProbe {
     HttpClient http = vertx.createHttpClient();
     TestService.keepReachable(vertx, http);
     return http;
-  }
-
-  static Buffer none() {
-    return Buffer.buffer();
   }
 }
