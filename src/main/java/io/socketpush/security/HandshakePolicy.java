@@ -24,22 +24,47 @@ public final class HandshakePolicy {
 
   /** Admits the handshake, holding a connection slot that {@link Admission#release()} gives back; or fails with a {@link Refusal}. */
   public Future<Admission> admit(ServerWebSocketHandshake handshake) {
-    String origin = handshake.headers().get("Origin");
-    String host = handshake.headers().get("Host");
-    String why = origins.check(origin, host, tls);
+    return admit(handshake, true);
+  }
+
+  /**
+   * @param newConnection whether it takes a token of {@code limits.newConnectionsPerSecond}: not for a
+   *                      long-poll, whose client comes back after every answer by design
+   */
+  public Future<Admission> admit(ServerWebSocketHandshake handshake, boolean newConnection) {
+    String why = originRefusal(handshake);
     if (why != null) {
       return Future.failedFuture(new Refusal(403, why));
     }
-    try {
-      limits.checkRate();
-    } catch (Refusal refusal) {
-      return Future.failedFuture(refusal);
+    if (newConnection) {
+      try {
+        limits.checkRate();
+      } catch (Refusal refusal) {
+        return Future.failedFuture(refusal);
+      }
     }
     String ip = handshake.remoteAddress().hostAddress();
     return tokens.authenticate(handshake).map(principal -> {
       limits.acquire(ip);
       return new Admission(principal, () -> limits.release(ip));
     });
+  }
+
+  /** Origin and token only, for a request answered at once: no slot, no rate token. */
+  public Future<TokenAuthenticator.Principal> check(ServerWebSocketHandshake request) {
+    String why = originRefusal(request);
+    if (why != null) {
+      return Future.failedFuture(new Refusal(403, why));
+    }
+    return tokens.authenticate(request);
+  }
+
+  public boolean tls() {
+    return tls;
+  }
+
+  private String originRefusal(ServerWebSocketHandshake handshake) {
+    return origins.check(handshake.headers().get("Origin"), handshake.headers().get("Host"), tls);
   }
 
   /**

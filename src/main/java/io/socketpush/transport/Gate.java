@@ -1,14 +1,10 @@
 package io.socketpush.transport;
 
 import io.socketpush.NodeState;
-import io.socketpush.config.ServiceConfig;
 import io.socketpush.security.HandshakePolicy;
-import io.socketpush.security.OriginPolicy;
 import io.socketpush.security.Refusal;
-import io.socketpush.security.TokenAuthenticator;
 import io.socketpush.ws.AccessLog;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocketHandshake;
 import org.slf4j.Logger;
@@ -23,36 +19,31 @@ import org.slf4j.LoggerFactory;
 final class Gate {
   private static final Logger LOG = LoggerFactory.getLogger(Gate.class);
   private final NodeState node;
-  private final OriginPolicy origins;
-  private final TokenAuthenticator tokens;
-  private final boolean tls;
 
-  Gate(Vertx vertx, ServiceConfig config, NodeState node) {
+  Gate(NodeState node) {
     this.node = node;
-    this.origins = new OriginPolicy(config.security().allowedOrigins(), config.security().requireOrigin());
-    this.tokens = new TokenAuthenticator(vertx, config.security().jwt());
-    this.tls = config.security().tls();
   }
 
   boolean tls() {
-    return tls;
+    return node.handshakes().tls();
   }
 
   /** Origin and token; fails with a {@link Refusal} (403, 401). */
   Future<Void> check(ServerWebSocketHandshake request) {
-    String why = origins.check(request.headers().get("Origin"), request.headers().get("Host"), tls);
-    if (why != null) {
-      return Future.failedFuture(new Refusal(403, why));
-    }
-    return tokens.authenticate(request).mapEmpty();
+    return node.handshakes().check(request).mapEmpty();
   }
 
   /** Everything a WebSocket handshake passes, holding a slot that {@link HandshakePolicy.Admission#release()} gives back. */
   Future<HandshakePolicy.Admission> admit(ServerWebSocketHandshake request) {
+    return admit(request, true);
+  }
+
+  /** @param newConnection whether it counts against the rate of new connections (a returning long-poll does not) */
+  Future<HandshakePolicy.Admission> admit(ServerWebSocketHandshake request, boolean newConnection) {
     if (node.draining()) {
       return Future.failedFuture(new Refusal(503, "draining"));
     }
-    return node.handshakes().admit(request).compose(admission -> {
+    return node.handshakes().admit(request, newConnection).compose(admission -> {
       if (node.draining()) {
         admission.release().run();
         return Future.failedFuture(new Refusal(503, "draining"));

@@ -79,7 +79,7 @@ final class LongPoll {
       });
       return;
     }
-    gate.admit(RequestHandshake.of(request)).onComplete(admitted -> {
+    gate.admit(RequestHandshake.of(request), false).onComplete(admitted -> {
       if (admitted.failed()) {
         gate.refuse(request, admitted.cause());
       } else if (request.response().closed()) {

@@ -29,7 +29,7 @@ public final class Transports {
   private final SockJsWebSocket sockJsWebSocket;
 
   public Transports(Vertx vertx, ServiceConfig config, NodeState node, Hub hub, TickFanOut fanOut) {
-    Gate gate = new Gate(vertx, config, node);
+    Gate gate = new Gate(node);
     this.poll = new Poll(fanOut, gate, node.stats().endpoint("poll"));
     this.longPoll = new LongPoll(vertx, config.transports().longPollTimeoutMs(), hub, fanOut, gate,
         node.stats().endpoint("longpoll"));
