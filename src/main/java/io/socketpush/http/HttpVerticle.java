@@ -61,6 +61,7 @@ public final class HttpVerticle extends VerticleBase {
     for (String path : new String[] {"/ws/time", "/z/test_websocket", "/z/test_websocket/"}) {
       endpoints.put(path, time);
     }
+    endpoints.put("/ws/bench", new io.socketpush.ws.BenchEndpoint(vertx, hub, node.stats()));
     HttpServerOptions options = new HttpServerOptions()
         .setMaxWebSocketFrameSize(config.ws().maxMessageBytes())
         .setMaxWebSocketMessageSize(config.ws().maxMessageBytes())
