@@ -20,4 +20,4 @@ if [[ "${SKIP_BUILD:-}" != 1 ]]; then
 fi
 CP="target/test-classes:target/classes:$(cat target/bench/classpath.txt)"
 # The client's own heap: 19,000 sockets need little, but a small heap would cost GC time it reports as its CPU.
-exec java -Xms1g -Xmx1g -XX:+UseParallelGC -Djava.awt.headless=true -cp "$CP" io.socketpush.bench.Bench "$@"
+exec java -Xms1g -Xmx1g -XX:+UseParallelGC ${BENCH_JAVA_OPTS:-} -Djava.awt.headless=true -cp "$CP" io.socketpush.bench.Bench "$@"

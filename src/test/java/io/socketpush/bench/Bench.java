@@ -102,8 +102,11 @@ public final class Bench {
       Thread.sleep(tickMs); // let the post-connect garbage go before measuring
       Worker before = client.collect(true);
       out.put("handshakeMs", percentiles(before.connectMicros, 1000.0)).put("ready", before.ready);
+      long from = System.currentTimeMillis();
       Window w = window(server, client, seconds);
-      out.put("messages", w.sum.messages).put("expected", (long) conns.size() * seconds * 1000 / tickMs)
+      long ticks = Sinks.Fanout.published.subSet(from, System.currentTimeMillis()).size();
+      out.put("ticksInWindow", ticks).put("ticksExpected", seconds * 1000L / tickMs)
+          .put("messages", w.sum.messages).put("expected", ticks * conns.size())
           .put("dups", w.sum.dups).put("backwards", w.sum.backwards).put("gaps", w.sum.gaps)
           .put("errors", w.sum.errors).put("disconnects", w.sum.disconnects).put("closedByServer", w.sum.closedByServer)
           .put("firstError", w.sum.firstError)
