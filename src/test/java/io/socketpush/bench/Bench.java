@@ -34,7 +34,7 @@ public final class Bench {
   public static void main(String[] args) throws Exception {
     if (args.length == 0 || args[0].startsWith("-")) {
       System.err.println("usage: bench.sh fanout|echo|broadcast|plot [--server ours|floor] [--server-pid PID --port P]\n"
-          + "  [--sockets N] [--seconds S] [--heap 2g] [--tick-ms 1000] [--threads 2] [--jfr FILE]\n"
+          + "  [--sockets N] [--seconds S] [--heap 2g] [--tick-ms 1000] [--threads 2] [--jfr FILE] [--histo FILE]\n"
           + "  broadcast: [--clients N | --step 1000 --initial 1000 --max 19000] [--concurrent 4] [--samples 40] [--limit-ms 500]\n"
           + "  [--results docs/bench/results.jsonl] [--note TEXT]");
       System.exit(2);
@@ -115,6 +115,9 @@ public final class Bench {
           .put("serverCpuPercent", round(100.0 * w.serverCpu / w.wallNanos, 1))
           .put("clientCpuPercent", round(100.0 * w.clientCpu / w.wallNanos, 1));
       long heap1 = Proc.liveHeapKb(server.pid);
+      if (opts.containsKey("histo")) { // where the loaded heap goes, class by class
+        Files.writeString(Path.of(opts.get("histo")), Proc.run("jmap", "-histo:live", String.valueOf(server.pid)));
+      }
       long rss1 = Proc.rssKb(server.pid);
       int c = Math.max(1, conns.size());
       out.put("liveHeapKb", new JsonObject().put("empty", heap0).put("loaded", heap1))

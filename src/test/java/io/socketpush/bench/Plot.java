@@ -35,7 +35,7 @@ final class Plot {
         continue;
       }
       JsonObject run = new JsonObject(line);
-      if (run.getString("mode").equals("fanout")) {
+      if (run.getString("mode").equals("fanout") && run.getLong("tickMs", 1000L) == 1000) {
         fanout.put(run.getString("server") + "/" + run.getInteger("sockets"), run);
       } else if (run.getString("mode").equals("broadcast") && run.getJsonArray("steps").size() > 1) {
         broadcast.put(run.getString("server"), run);
@@ -76,6 +76,9 @@ final class Plot {
     JFreeChart chart = ChartFactory.createXYLineChart(title, x, y, data, PlotOrientation.VERTICAL, true, false, false);
     XYPlot plot = chart.getXYPlot();
     plot.setRenderer(new XYLineAndShapeRenderer(true, true));
+    plot.setBackgroundPaint(java.awt.Color.WHITE);
+    plot.setDomainGridlinePaint(java.awt.Color.LIGHT_GRAY);
+    plot.setRangeGridlinePaint(java.awt.Color.LIGHT_GRAY);
     if (logY) {
       LogarithmicAxis axis = new LogarithmicAxis(y);
       axis.setAllowNegativesFlag(false);

@@ -38,7 +38,7 @@ final class ServerUnderTest implements AutoCloseable {
    */
   static ServerUnderTest start(String kind, int port, String heap, long tickMs, String jfrFile, File log)
       throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("java", "-Xms" + heap, "-Xmx" + heap));
+    List<String> cmd = new ArrayList<>(List.of("java", "-Xmx" + heap));
     if (jfrFile != null) {
       cmd.add("-XX:StartFlightRecording=filename=" + jfrFile + ",settings=profile,dumponexit=true");
     }
