@@ -113,7 +113,8 @@ public final class Bench {
           .put("latencyMs", percentiles(w.sum.latency, 1000.0))
           .put("serverCpuUsPerMsg", w.serverUsPer(w.sum.messages)).put("clientCpuUsPerMsg", w.clientUsPer(w.sum.messages))
           .put("serverCpuPercent", round(100.0 * w.serverCpu / w.wallNanos, 1))
-          .put("clientCpuPercent", round(100.0 * w.clientCpu / w.wallNanos, 1));
+          .put("clientCpuPercent", round(100.0 * w.clientCpu / w.wallNanos, 1))
+          .put("serverCpuMsByThread", w.serverThreadsMs).put("clientCpuMsByThread", w.clientThreadsMs);
       long heap1 = Proc.liveHeapKb(server.pid);
       if (opts.containsKey("histo")) { // where the loaded heap goes, class by class
         Files.writeString(Path.of(opts.get("histo")), Proc.run("jmap", "-histo:live", String.valueOf(server.pid)));
@@ -149,6 +150,7 @@ public final class Bench {
           .put("clientCpuUsPerRoundTrip", w.clientUsPer(w.sum.messages))
           .put("serverCpuPercent", round(100.0 * w.serverCpu / w.wallNanos, 1))
           .put("clientCpuPercent", round(100.0 * w.clientCpu / w.wallNanos, 1))
+          .put("serverCpuMsByThread", w.serverThreadsMs).put("clientCpuMsByThread", w.clientThreadsMs)
           .put("loadavgAfter", Proc.loadAverage());
       client.closeAll(conns);
       emit(out);
@@ -228,7 +230,8 @@ public final class Bench {
   }
 
   /** A measured interval: counters reset at its start, collected at its end, CPU of both sides. */
-  private record Window(Worker sum, long serverCpu, long clientCpu, long wallNanos) {
+  private record Window(Worker sum, long serverCpu, long clientCpu, long wallNanos, JsonObject serverThreadsMs,
+                        JsonObject clientThreadsMs) {
     double serverUsPer(long n) {
       return round(serverCpu / 1e3 / Math.max(1, n), 2);
     }
@@ -240,6 +243,8 @@ public final class Bench {
 
   private Window window(ServerUnderTest server, LoadClient client, int seconds) throws Exception {
     client.reset();
+    Map<String, Long> st0 = Proc.cpuByThread(server.pid);
+    Map<String, Long> ct0 = Proc.cpuByThread(selfPid);
     long s0 = Proc.cpuNanos(server.pid);
     long c0 = Proc.cpuNanos(selfPid);
     long t0 = System.nanoTime();
@@ -249,7 +254,10 @@ public final class Bench {
     long wall = System.nanoTime() - t0;
     long s1 = Proc.cpuNanos(server.pid);
     long c1 = Proc.cpuNanos(selfPid);
-    return new Window(client.collect(true), s1 - s0, c1 - c0, wall);
+    JsonObject serverThreads = Proc.cpuDeltaMs(st0, Proc.cpuByThread(server.pid));
+    JsonObject clientThreads = Proc.cpuDeltaMs(ct0, Proc.cpuByThread(selfPid));
+    Worker sum = client.collect(true);
+    return new Window(sum, s1 - s0, c1 - c0, wall, serverThreads, clientThreads);
   }
 
   private static JsonObject percentiles(Histogram h, double unit) {

@@ -1,5 +1,6 @@
 package io.socketpush.bench;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,6 +48,38 @@ final class Proc {
     run("jcmd", String.valueOf(pid), "GC.run");
     Matcher m = USED.matcher(run("jcmd", String.valueOf(pid), "GC.heap_info"));
     return m.find() ? Long.parseLong(m.group(1)) : -1;
+  }
+
+  /** CPU nanoseconds per thread name (comm, as the kernel truncates it), summed over same-named threads. */
+  static java.util.Map<String, Long> cpuByThread(long pid) {
+    java.util.Map<String, Long> out = new java.util.TreeMap<>();
+    File[] tasks = new File("/proc/" + pid + "/task").listFiles();
+    if (tasks == null) {
+      return out;
+    }
+    for (File t : tasks) {
+      try {
+        String stat = Files.readString(t.toPath().resolve("stat"));
+        String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        out.merge(comm, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NANOS, Long::sum);
+      } catch (IOException | RuntimeException gone) {
+        // the thread ended between the listing and the read
+      }
+    }
+    return out;
+  }
+
+  /** after − before, in milliseconds, threads that used at least 10 ms. */
+  static io.vertx.core.json.JsonObject cpuDeltaMs(java.util.Map<String, Long> before, java.util.Map<String, Long> after) {
+    io.vertx.core.json.JsonObject out = new io.vertx.core.json.JsonObject();
+    after.forEach((k, v) -> {
+      long d = (v - before.getOrDefault(k, 0L)) / 1_000_000;
+      if (d >= 10) {
+        out.put(k, d);
+      }
+    });
+    return out;
   }
 
   static String loadAverage() {
