@@ -4,7 +4,7 @@ import io.vertx.core.json.JsonObject;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.LogarithmicAxis;
+import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
@@ -75,13 +75,28 @@ final class Plot {
   private static JFreeChart chart(String title, String x, String y, XYSeriesCollection data, boolean logY) {
     JFreeChart chart = ChartFactory.createXYLineChart(title, x, y, data, PlotOrientation.VERTICAL, true, false, false);
     XYPlot plot = chart.getXYPlot();
-    plot.setRenderer(new XYLineAndShapeRenderer(true, true));
+    XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
+    java.awt.Color[] colors = {new java.awt.Color(0x1f77b4), new java.awt.Color(0xd62728), new java.awt.Color(0x2ca02c)};
+    for (int i = 0; i < data.getSeriesCount(); i++) {
+      String key = data.getSeriesKey(i).toString();
+      String p = key.substring(key.indexOf(' ') + 1);
+      renderer.setSeriesPaint(i, colors[p.equals("p99.9") ? 2 : p.equals("p99") ? 1 : 0]);
+      if (key.startsWith("floor")) { // the floor dashed, ours solid
+        renderer.setSeriesStroke(i, new java.awt.BasicStroke(2f, java.awt.BasicStroke.CAP_BUTT,
+            java.awt.BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+      } else {
+        renderer.setSeriesStroke(i, new java.awt.BasicStroke(2f));
+      }
+    }
+    plot.setRenderer(renderer);
     plot.setBackgroundPaint(java.awt.Color.WHITE);
     plot.setDomainGridlinePaint(java.awt.Color.LIGHT_GRAY);
     plot.setRangeGridlinePaint(java.awt.Color.LIGHT_GRAY);
     if (logY) {
-      LogarithmicAxis axis = new LogarithmicAxis(y);
-      axis.setAllowNegativesFlag(false);
+      LogAxis axis = new LogAxis(y);
+      axis.setBase(10);
+      axis.setSmallestValue(1);
+      axis.setNumberFormatOverride(new java.text.DecimalFormat("0"));
       plot.setRangeAxis(axis);
     }
     return chart;
