@@ -34,7 +34,7 @@ public final class Bench {
   public static void main(String[] args) throws Exception {
     if (args.length == 0 || args[0].startsWith("-")) {
       System.err.println("usage: bench.sh fanout|echo|broadcast|plot [--server ours|floor] [--server-pid PID --port P]\n"
-          + "  [--sockets N] [--seconds S] [--heap 2g] [--tick-ms 1000] [--threads 2] [--jfr FILE] [--histo FILE]\n"
+          + "  [--sockets N] [--seconds S] [--heap 2g] [--tick-ms 1000] [--threads 2] [--transport epoll|io_uring|nio] [--jfr FILE] [--histo FILE]\n"
           + "  broadcast: [--clients N | --step 1000 --initial 1000 --max 19000] [--concurrent 4] [--samples 40] [--limit-ms 500]\n"
           + "  [--results docs/bench/results.jsonl] [--note TEXT]");
       System.exit(2);
@@ -76,7 +76,7 @@ public final class Bench {
   private JsonObject header(String mode, ServerUnderTest server, LoadClient client) {
     return new JsonObject().put("mode", mode).put("server", server.kind).put("date", Instant.now().toString())
         .put("cores", Runtime.getRuntime().availableProcessors()).put("loadavgBefore", Proc.loadAverage())
-        .put("clientTransport", client.epoll ? "epoll" : "nio").put("clientThreads", intOpt("threads", 2))
+        .put("clientTransport", client.transport).put("clientThreads", intOpt("threads", 2))
         .put("note", opt("note", ""));
   }
 
@@ -86,7 +86,7 @@ public final class Bench {
     int seconds = intOpt("seconds", 30);
     long tickMs = intOpt("tick-ms", 1000);
     try (ServerUnderTest server = server("fanout");
-         LoadClient client = new LoadClient(intOpt("threads", 2), "127.0.0.1", server.port)) {
+         LoadClient client = new LoadClient(intOpt("threads", 2), "127.0.0.1", server.port, opts.get("transport"))) {
       JsonObject out = header("fanout", server, client).put("sockets", n).put("seconds", seconds).put("tickMs", tickMs);
       long heap0 = Proc.liveHeapKb(server.pid);
       long rss0 = Proc.rssKb(server.pid);
@@ -135,7 +135,7 @@ public final class Bench {
     int k = intOpt("sockets", 64);
     int seconds = intOpt("seconds", 20);
     try (ServerUnderTest server = server("echo");
-         LoadClient client = new LoadClient(intOpt("threads", 2), "127.0.0.1", server.port)) {
+         LoadClient client = new LoadClient(intOpt("threads", 2), "127.0.0.1", server.port, opts.get("transport"))) {
       JsonObject out = header("echo", server, client).put("sockets", k).put("payloadBytes", Sinks.Echo.PAYLOAD)
           .put("seconds", seconds);
       List<Conn> conns = client.connect(k, "/ws/echo", new Sinks.Echo(), 64, 30_000);
@@ -170,7 +170,7 @@ public final class Bench {
     int max = opts.containsKey("clients") ? initial : intOpt("max", 19000);
     long deadline = System.currentTimeMillis() + 1000L * intOpt("max-seconds", 170);
     try (ServerUnderTest server = server("broadcast");
-         LoadClient client = new LoadClient(intOpt("threads", 2), "127.0.0.1", server.port)) {
+         LoadClient client = new LoadClient(intOpt("threads", 2), "127.0.0.1", server.port, opts.get("transport"))) {
       JsonObject out = header("broadcast", server, client).put("concurrent", concurrent).put("samples", samples)
           .put("limitMs", limitMs);
       Sinks.Broadcast sink = new Sinks.Broadcast();

@@ -11,6 +11,9 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.EventExecutor;
 
@@ -33,7 +36,9 @@ final class LoadClient implements AutoCloseable {
   private static final int FIRST_HOST = 2;
   private static final int HOSTS = 253;
 
-  final boolean epoll = Epoll.isAvailable();
+  /** epoll (default where it loads), io_uring, or nio. */
+  final String transport;
+  private final Class<? extends Channel> channelClass;
   private final MultiThreadIoEventLoopGroup group;
   private final Map<EventExecutor, Worker> workers = new IdentityHashMap<>();
   private final String host;
@@ -41,8 +46,20 @@ final class LoadClient implements AutoCloseable {
   private final AtomicInteger failed = new AtomicInteger();
   private int nextId;
 
-  LoadClient(int threads, String host, int port) {
-    this.group = new MultiThreadIoEventLoopGroup(threads, epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+  LoadClient(int threads, String host, int port, String wanted) {
+    String t = wanted == null ? (Epoll.isAvailable() ? "epoll" : "nio") : wanted;
+    if (t.equals("io_uring") && IoUring.isAvailable()) {
+      group = new MultiThreadIoEventLoopGroup(threads, IoUringIoHandler.newFactory());
+      channelClass = IoUringSocketChannel.class;
+    } else if (t.equals("epoll") && Epoll.isAvailable()) {
+      group = new MultiThreadIoEventLoopGroup(threads, EpollIoHandler.newFactory());
+      channelClass = EpollSocketChannel.class;
+    } else {
+      t = "nio";
+      group = new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory());
+      channelClass = NioSocketChannel.class;
+    }
+    this.transport = t;
     this.host = host;
     this.port = port;
     group.forEach(e -> workers.put(e, new Worker()));
@@ -80,7 +97,7 @@ final class LoadClient implements AutoCloseable {
       self[0].connectStartNanos = System.nanoTime();
       InetSocketAddress local = new InetSocketAddress("127.0.0." + (FIRST_HOST + id % HOSTS), 0);
       new Bootstrap().group(loop)
-          .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+          .channel(channelClass)
           .option(ChannelOption.TCP_NODELAY, true)
           .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
           .handler(new ChannelInitializer<Channel>() {

@@ -35,6 +35,9 @@ final class Plot {
         continue;
       }
       JsonObject run = new JsonObject(line);
+      if (!run.getString("clientTransport", "epoll").equals("epoll")) {
+        continue; // one client setup per plot: transport experiments stay in the file, not in the picture
+      }
       if (run.getString("mode").equals("fanout") && run.getLong("tickMs", 1000L) == 1000) {
         fanout.put(run.getString("server") + "/" + run.getInteger("sockets"), run);
       } else if (run.getString("mode").equals("broadcast") && run.getJsonArray("steps").size() > 1) {
