@@ -63,6 +63,7 @@ public final class HttpVerticle extends VerticleBase {
     for (String path : new String[] {"/ws/time", "/z/test_websocket", "/z/test_websocket/"}) {
       endpoints.put(path, time);
     }
+    endpoints.put("/ws/bench", new io.socketpush.ws.BenchEndpoint(vertx, hub, node.stats()));
     transports = new Transports(vertx, config, node, hub, fanOut);
     HttpServerOptions options = new HttpServerOptions()
         .setMaxWebSocketFrameSize(config.ws().maxMessageBytes())

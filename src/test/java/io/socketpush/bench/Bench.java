@@ -1,0 +1,286 @@
+package io.socketpush.bench;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.HdrHistogram.Histogram;
+
+import java.io.File;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The load generator: {@code fanout}, {@code echo} and {@code broadcast} runs against socket-push
+ * ({@code --server ours}), the bare-Netty floor ({@code --server floor}) or a running server
+ * ({@code --server-pid PID --port P}); {@code plot} draws the results. Each run appends one JSON line
+ * to the results file and prints it. Run it with {@code scripts/bench.sh MODE [options]}.
+ */
+public final class Bench {
+  private final Map<String, String> opts;
+  private final long selfPid = ProcessHandle.current().pid();
+
+  private Bench(Map<String, String> opts) {
+    this.opts = opts;
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length == 0 || args[0].startsWith("-")) {
+      System.err.println("usage: bench.sh fanout|echo|broadcast|plot [--server ours|floor] [--server-pid PID --port P]\n"
+          + "  [--sockets N] [--seconds S] [--heap 2g] [--tick-ms 1000] [--threads 2] [--transport epoll|io_uring|nio] [--jfr FILE] [--histo FILE]\n"
+          + "  broadcast: [--clients N | --step 1000 --initial 1000 --max 19000] [--concurrent 4] [--samples 40] [--limit-ms 500]\n"
+          + "  [--results docs/bench/results.jsonl] [--note TEXT]");
+      System.exit(2);
+    }
+    Map<String, String> opts = new HashMap<>();
+    for (int i = 1; i + 1 < args.length; i += 2) {
+      opts.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    }
+    Bench bench = new Bench(opts);
+    switch (args[0]) {
+      case "fanout" -> bench.fanout();
+      case "echo" -> bench.echo();
+      case "broadcast" -> bench.broadcast();
+      case "plot" -> Plot.main(opts.getOrDefault("results", "docs/bench/results.jsonl"), opts.getOrDefault("out", "docs"));
+      default -> throw new IllegalArgumentException("unknown mode " + args[0]);
+    }
+    System.exit(0);
+  }
+
+  private String opt(String key, String def) {
+    return opts.getOrDefault(key, def);
+  }
+
+  private int intOpt(String key, int def) {
+    return Integer.parseInt(opt(key, String.valueOf(def)));
+  }
+
+  private ServerUnderTest server(String mode) throws IOException, InterruptedException {
+    int port = intOpt("port", 18080);
+    if (opts.containsKey("server-pid")) {
+      return ServerUnderTest.attach(Long.parseLong(opts.get("server-pid")), port);
+    }
+    File log = new File("target/bench/" + opt("server", "ours") + "-" + mode + ".log");
+    log.getParentFile().mkdirs();
+    return ServerUnderTest.start(opt("server", "ours"), port, opt("heap", "2g"), intOpt("tick-ms", 1000),
+        opts.get("jfr"), log);
+  }
+
+  private JsonObject header(String mode, ServerUnderTest server, LoadClient client) {
+    return new JsonObject().put("mode", mode).put("server", server.kind).put("date", Instant.now().toString())
+        .put("cores", Runtime.getRuntime().availableProcessors()).put("loadavgBefore", Proc.loadAverage())
+        .put("clientTransport", client.transport).put("clientThreads", intOpt("threads", 2))
+        .put("note", opt("note", ""));
+  }
+
+  /** N sockets on /ws/time: connect, then a window of ticks: latency, dups, gaps, CPU, memory. */
+  private void fanout() throws Exception {
+    int n = intOpt("sockets", 1000);
+    int seconds = intOpt("seconds", 30);
+    long tickMs = intOpt("tick-ms", 1000);
+    try (ServerUnderTest server = server("fanout");
+         LoadClient client = new LoadClient(intOpt("threads", 2), "127.0.0.1", server.port, opts.get("transport"))) {
+      JsonObject out = header("fanout", server, client).put("sockets", n).put("seconds", seconds).put("tickMs", tickMs);
+      long heap0 = Proc.liveHeapKb(server.pid);
+      long rss0 = Proc.rssKb(server.pid);
+      long cpu0 = Proc.cpuNanos(server.pid);
+      long t0 = System.nanoTime();
+      List<Conn> conns = client.connect(n, "/ws/time", new Sinks.Fanout(tickMs), 1000, 120_000);
+      long connectNanos = System.nanoTime() - t0;
+      long connectCpu = Proc.cpuNanos(server.pid) - cpu0;
+      out.put("connected", conns.size()).put("connectFailed", client.failed())
+          .put("connectSeconds", round(connectNanos / 1e9, 2))
+          .put("serverCpuUsPerConnect", round(connectCpu / 1e3 / Math.max(1, conns.size()), 1));
+      awaitReady(client, conns.size(), 3 * tickMs + 5000);
+      Thread.sleep(tickMs); // let the post-connect garbage go before measuring
+      Worker before = client.collect(true);
+      out.put("handshakeMs", percentiles(before.connectMicros, 1000.0)).put("ready", before.ready);
+      long from = System.currentTimeMillis();
+      Window w = window(server, client, seconds);
+      long ticks = Sinks.Fanout.published.subSet(from, System.currentTimeMillis()).size();
+      out.put("ticksInWindow", ticks).put("ticksExpected", seconds * 1000L / tickMs)
+          .put("messages", w.sum.messages).put("expected", ticks * conns.size())
+          .put("dups", w.sum.dups).put("backwards", w.sum.backwards).put("gaps", w.sum.gaps)
+          .put("errors", w.sum.errors).put("disconnects", w.sum.disconnects).put("closedByServer", w.sum.closedByServer)
+          .put("firstError", w.sum.firstError)
+          .put("latencyMs", percentiles(w.sum.latency, 1000.0))
+          .put("serverCpuUsPerMsg", w.serverUsPer(w.sum.messages)).put("clientCpuUsPerMsg", w.clientUsPer(w.sum.messages))
+          .put("serverCpuPercent", round(100.0 * w.serverCpu / w.wallNanos, 1))
+          .put("clientCpuPercent", round(100.0 * w.clientCpu / w.wallNanos, 1))
+          .put("serverCpuMsByThread", w.serverThreadsMs).put("clientCpuMsByThread", w.clientThreadsMs);
+      long heap1 = Proc.liveHeapKb(server.pid);
+      if (opts.containsKey("histo")) { // where the loaded heap goes, class by class
+        Files.writeString(Path.of(opts.get("histo")), Proc.run("jmap", "-histo:live", String.valueOf(server.pid)));
+      }
+      long rss1 = Proc.rssKb(server.pid);
+      int c = Math.max(1, conns.size());
+      out.put("liveHeapKb", new JsonObject().put("empty", heap0).put("loaded", heap1))
+          .put("rssKb", new JsonObject().put("empty", rss0).put("loaded", rss1))
+          .put("heapBytesPerSocket", (heap1 - heap0) * 1024 / c).put("rssBytesPerSocket", (rss1 - rss0) * 1024 / c)
+          .put("loadavgAfter", Proc.loadAverage());
+      client.closeAll(conns);
+      emit(out);
+    }
+  }
+
+  /** K sockets on /ws/echo, each with one 64-byte message in flight: round trips per second and RTT. */
+  private void echo() throws Exception {
+    int k = intOpt("sockets", 64);
+    int seconds = intOpt("seconds", 20);
+    try (ServerUnderTest server = server("echo");
+         LoadClient client = new LoadClient(intOpt("threads", 2), "127.0.0.1", server.port, opts.get("transport"))) {
+      JsonObject out = header("echo", server, client).put("sockets", k).put("payloadBytes", Sinks.Echo.PAYLOAD)
+          .put("seconds", seconds);
+      List<Conn> conns = client.connect(k, "/ws/echo", new Sinks.Echo(), 64, 30_000);
+      out.put("connected", conns.size());
+      Thread.sleep(3000); // warm-up: JIT, buffers
+      client.reset();
+      Window w = window(server, client, seconds);
+      out.put("roundTrips", w.sum.messages).put("roundTripsPerSecond", Math.round(w.sum.messages / (w.wallNanos / 1e9)))
+          .put("rttUs", percentiles(w.sum.latency, 1.0)).put("errors", w.sum.errors).put("disconnects", w.sum.disconnects)
+          .put("badEchoes", w.sum.other)
+          .put("serverCpuUsPerRoundTrip", w.serverUsPer(w.sum.messages))
+          .put("clientCpuUsPerRoundTrip", w.clientUsPer(w.sum.messages))
+          .put("serverCpuPercent", round(100.0 * w.serverCpu / w.wallNanos, 1))
+          .put("clientCpuPercent", round(100.0 * w.clientCpu / w.wallNanos, 1))
+          .put("serverCpuMsByThread", w.serverThreadsMs).put("clientCpuMsByThread", w.clientThreadsMs)
+          .put("loadavgAfter", Proc.loadAverage());
+      client.closeAll(conns);
+      emit(out);
+    }
+  }
+
+  /**
+   * The websocket-shootout broadcast benchmark: at each client count, {@code samples} broadcasts from
+   * {@code concurrent} senders; RTT percentiles; steps up until p95 exceeds the limit.
+   */
+  private void broadcast() throws Exception {
+    int concurrent = intOpt("concurrent", 4);
+    int samples = intOpt("samples", 40);
+    long limitMs = intOpt("limit-ms", 500);
+    int initial = intOpt("clients", intOpt("initial", 1000));
+    int step = opts.containsKey("clients") ? 0 : intOpt("step", 1000);
+    int max = opts.containsKey("clients") ? initial : intOpt("max", 19000);
+    long deadline = System.currentTimeMillis() + 1000L * intOpt("max-seconds", 170);
+    try (ServerUnderTest server = server("broadcast");
+         LoadClient client = new LoadClient(intOpt("threads", 2), "127.0.0.1", server.port, opts.get("transport"))) {
+      JsonObject out = header("broadcast", server, client).put("concurrent", concurrent).put("samples", samples)
+          .put("limitMs", limitMs);
+      Sinks.Broadcast sink = new Sinks.Broadcast();
+      List<Conn> conns = new java.util.ArrayList<>();
+      JsonArray steps = new JsonArray();
+      int best = 0;
+      for (int target = initial; target <= max && System.currentTimeMillis() < deadline; target += Math.max(step, 1)) {
+        conns.addAll(client.connect(target - conns.size(), "/ws/bench", sink, 1000, 60_000));
+        if (conns.size() < target) {
+          steps.add(new JsonObject().put("clients", target).put("connected", conns.size()).put("failed", "connect"));
+          break;
+        }
+        Conn[] senders = new Conn[concurrent];
+        for (int i = 0; i < concurrent; i++) {
+          senders[i] = conns.get(i * (conns.size() / concurrent));
+        }
+        runSamples(sink, senders, Math.min(samples, 8), conns.size()); // warm-up, not counted
+        client.reset();
+        long cpu0 = Proc.cpuNanos(server.pid);
+        CountDownLatch done = sink.run(senders, samples, conns.size());
+        boolean finished = done.await(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+        Thread.sleep(200); // the last broadcasts reach the other event loop's sockets
+        long serverCpu = Proc.cpuNanos(server.pid) - cpu0;
+        Worker sum = client.collect(true);
+        JsonObject s = new JsonObject().put("clients", conns.size()).put("finished", finished)
+            .put("rttMs", percentiles(sum.latency, 1000.0))
+            .put("broadcastsReceived", sum.messages).put("expected", (long) samples * conns.size())
+            .put("badListenerCounts", sum.badCounts).put("errors", sum.errors).put("disconnects", sum.disconnects)
+            .put("serverCpuUsPerMsg", round(serverCpu / 1e3 / Math.max(1, sum.messages), 2));
+        steps.add(s);
+        System.err.println(s.encode());
+        double p95 = sum.latency.getValueAtPercentile(95) / 1000.0;
+        if (!finished || p95 > limitMs) {
+          break;
+        }
+        best = conns.size();
+      }
+      out.put("steps", steps).put("largestClientsWithP95WithinLimit", best).put("loadavgAfter", Proc.loadAverage());
+      client.closeAll(conns);
+      emit(out);
+    }
+  }
+
+  private static void runSamples(Sinks.Broadcast sink, Conn[] senders, int samples, int listeners)
+      throws InterruptedException {
+    sink.run(senders, samples, listeners).await(30, TimeUnit.SECONDS);
+  }
+
+  private static void awaitReady(LoadClient client, int n, long timeoutMs) throws Exception {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (System.currentTimeMillis() < deadline) {
+      if (client.collect(false).ready >= n) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** A measured interval: counters reset at its start, collected at its end, CPU of both sides. */
+  private record Window(Worker sum, long serverCpu, long clientCpu, long wallNanos, JsonObject serverThreadsMs,
+                        JsonObject clientThreadsMs) {
+    double serverUsPer(long n) {
+      return round(serverCpu / 1e3 / Math.max(1, n), 2);
+    }
+
+    double clientUsPer(long n) {
+      return round(clientCpu / 1e3 / Math.max(1, n), 2);
+    }
+  }
+
+  private Window window(ServerUnderTest server, LoadClient client, int seconds) throws Exception {
+    client.reset();
+    Map<String, Long> st0 = Proc.cpuByThread(server.pid);
+    Map<String, Long> ct0 = Proc.cpuByThread(selfPid);
+    long s0 = Proc.cpuNanos(server.pid);
+    long c0 = Proc.cpuNanos(selfPid);
+    long t0 = System.nanoTime();
+    Sinks.measuring = true;
+    Thread.sleep(seconds * 1000L);
+    Sinks.measuring = false;
+    long wall = System.nanoTime() - t0;
+    long s1 = Proc.cpuNanos(server.pid);
+    long c1 = Proc.cpuNanos(selfPid);
+    JsonObject serverThreads = Proc.cpuDeltaMs(st0, Proc.cpuByThread(server.pid));
+    JsonObject clientThreads = Proc.cpuDeltaMs(ct0, Proc.cpuByThread(selfPid));
+    Worker sum = client.collect(true);
+    return new Window(sum, s1 - s0, c1 - c0, wall, serverThreads, clientThreads);
+  }
+
+  private static JsonObject percentiles(Histogram h, double unit) {
+    return new JsonObject().put("count", h.getTotalCount())
+        .put("p50", round(h.getValueAtPercentile(50) / unit, 3))
+        .put("p90", round(h.getValueAtPercentile(90) / unit, 3))
+        .put("p95", round(h.getValueAtPercentile(95) / unit, 3))
+        .put("p99", round(h.getValueAtPercentile(99) / unit, 3))
+        .put("p99.9", round(h.getValueAtPercentile(99.9) / unit, 3))
+        .put("max", round(h.getMaxValue() / unit, 3))
+        .put("mean", round(h.getMean() / unit, 3));
+  }
+
+  private static double round(double v, int digits) {
+    double f = Math.pow(10, digits);
+    return Math.round(v * f) / f;
+  }
+
+  private void emit(JsonObject out) throws IOException {
+    out.put("jvm", ManagementFactory.getRuntimeMXBean().getVmVersion());
+    Path results = Path.of(opt("results", "docs/bench/results.jsonl"));
+    Files.createDirectories(results.toAbsolutePath().getParent());
+    Files.writeString(results, out.encode() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    System.out.println(out.encode());
+  }
+}

@@ -1,0 +1,108 @@
+package io.socketpush.bench;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** What Linux and the JDK tools say about a process: CPU time, RSS, live heap. */
+final class Proc {
+  private static final Pattern USED = Pattern.compile("used (\\d+)K");
+  /** USER_HZ: /proc/PID/stat counts CPU time in 1/100 s on every Linux that matters. */
+  private static final long TICK_NANOS = 10_000_000L;
+
+  private Proc() {
+  }
+
+  /** utime + stime of the whole process (all threads), in nanoseconds, from /proc/PID/stat. */
+  static long cpuNanos(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      // the command name may hold spaces and parentheses: fields are counted after the last ')'
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NANOS; // fields 14 and 15
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read /proc/" + pid + "/stat", e);
+    }
+  }
+
+  /** Resident set size in KiB, from VmRSS in /proc/PID/status. */
+  static long rssKb(long pid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read /proc/" + pid + "/status", e);
+    }
+    return -1;
+  }
+
+  /** Live heap in KiB: a full GC ({@code jcmd PID GC.run}), then the "used" of {@code GC.heap_info}. */
+  static long liveHeapKb(long pid) {
+    run("jcmd", String.valueOf(pid), "GC.run");
+    Matcher m = USED.matcher(run("jcmd", String.valueOf(pid), "GC.heap_info"));
+    return m.find() ? Long.parseLong(m.group(1)) : -1;
+  }
+
+  /** CPU nanoseconds per thread name (comm, as the kernel truncates it), summed over same-named threads. */
+  static java.util.Map<String, Long> cpuByThread(long pid) {
+    java.util.Map<String, Long> out = new java.util.TreeMap<>();
+    File[] tasks = new File("/proc/" + pid + "/task").listFiles();
+    if (tasks == null) {
+      return out;
+    }
+    for (File t : tasks) {
+      try {
+        String stat = Files.readString(t.toPath().resolve("stat"));
+        String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        out.merge(comm, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NANOS, Long::sum);
+      } catch (IOException | RuntimeException gone) {
+        // the thread ended between the listing and the read
+      }
+    }
+    return out;
+  }
+
+  /** after − before, in milliseconds, threads that used at least 10 ms. */
+  static io.vertx.core.json.JsonObject cpuDeltaMs(java.util.Map<String, Long> before, java.util.Map<String, Long> after) {
+    io.vertx.core.json.JsonObject out = new io.vertx.core.json.JsonObject();
+    after.forEach((k, v) -> {
+      long d = (v - before.getOrDefault(k, 0L)) / 1_000_000;
+      if (d >= 10) {
+        out.put(k, d);
+      }
+    });
+    return out;
+  }
+
+  static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  static String run(String... command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+      return out;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run " + String.join(" ", command), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}
