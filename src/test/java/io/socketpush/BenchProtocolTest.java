@@ -24,7 +24,7 @@ class BenchProtocolTest {
 
   @BeforeEach
   void start(Vertx vertx, VertxTestContext ctx) {
-    TestService.start(vertx).onComplete(ctx.succeeding(s -> {
+    TestService.start(vertx, new JsonObject().put("bench", new JsonObject().put("enabled", true))).onComplete(ctx.succeeding(s -> {
       service = s;
       ctx.completeNow();
     }));

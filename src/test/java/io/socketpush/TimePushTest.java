@@ -114,9 +114,10 @@ class TimePushTest {
         })))));
   }
 
-  @Test
-  void anUnknownPathIsRefusedWith404AndNoUpgrade(Vertx vertx, VertxTestContext ctx) {
-    TestService.start(vertx).compose(s -> s.connect("/ws/nope")).onComplete(ctx.failing(err -> ctx.verify(() -> {
+  @ParameterizedTest
+  @ValueSource(strings = {"/ws/nope", "/ws/bench"}) // /ws/bench only where bench.enabled is set
+  void anUnknownPathIsRefusedWith404AndNoUpgrade(String path, Vertx vertx, VertxTestContext ctx) {
+    TestService.start(vertx).compose(s -> s.connect(path)).onComplete(ctx.failing(err -> ctx.verify(() -> {
       assertInstanceOf(UpgradeRejectedException.class, err);
       assertEquals(404, ((UpgradeRejectedException) err).getStatus());
       ctx.completeNow();

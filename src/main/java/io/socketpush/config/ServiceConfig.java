@@ -9,7 +9,7 @@ import static io.socketpush.config.Settings.*;
 public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws, TransportConfig transports,
                             long shutdownGraceMs,
                             ClusterConfig cluster, SecurityConfig security, LimitsConfig limits,
-                            String logLevel, String logFormat) {
+                            boolean benchEnabled, String logLevel, String logFormat) {
 
   /** Builds and validates; throws {@link ConfigException} naming the first bad key. */
   public static ServiceConfig from(ConfigSources sources) {
@@ -29,7 +29,7 @@ public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws
         security(sources),
         new LimitsConfig(sources.get(LIMITS_MAX_CONNECTIONS), sources.get(LIMITS_MAX_CONNECTIONS_PER_IP),
             sources.get(LIMITS_NEW_CONNECTIONS_PER_SECOND), sources.get(LIMITS_ECHO_MESSAGES_PER_SECOND)),
-        sources.get(LOG_LEVEL), sources.get(LOG_FORMAT));
+        sources.get(BENCH_ENABLED), sources.get(LOG_LEVEL), sources.get(LOG_FORMAT));
     if (config.ws.idleTimeoutMs() <= config.ws.pingIntervalMs()) {
       throw new ConfigException(WS_IDLE_TIMEOUT_MS.key() + " = " + config.ws.idleTimeoutMs()
           + ": must be longer than " + WS_PING_INTERVAL_MS.key() + " (" + config.ws.pingIntervalMs() + ")");

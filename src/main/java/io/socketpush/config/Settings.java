@@ -100,6 +100,9 @@ public final class Settings {
   public static final Setting<Integer> LIMITS_ECHO_MESSAGES_PER_SECOND = Setting.integer("limits.echoMessagesPerSecond", 1000, 0, 10_000_000,
       "messages one echo socket may send per second, with a burst of one second's worth (1008 beyond); 0: no limit");
 
+  public static final Setting<Boolean> BENCH_ENABLED = Setting.flag("bench.enabled", false,
+      "serve /ws/bench (the websocket-shootout protocol) for benchmarks; off in production, where one broadcast writes to every bench socket");
+
   public static final Setting<String> LOG_FORMAT = Setting.choice("log.format", "text",
       "text, or json for one JSON object per line", "text", "json");
   public static final Setting<String> LOG_LEVEL = Setting.choice("log.level", "INFO",
@@ -117,5 +120,6 @@ public final class Settings {
       SECURITY_JWT_SECRET, SECURITY_JWT_PUBLIC_KEY, SECURITY_JWT_ISSUER, SECURITY_JWT_AUDIENCE, TLS_CERT, TLS_KEY,
       LIMITS_MAX_CONNECTIONS, LIMITS_MAX_CONNECTIONS_PER_IP, LIMITS_NEW_CONNECTIONS_PER_SECOND,
       LIMITS_ECHO_MESSAGES_PER_SECOND,
+      BENCH_ENABLED,
       LOG_LEVEL, LOG_FORMAT);
 }

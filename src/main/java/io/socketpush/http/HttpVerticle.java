@@ -5,6 +5,7 @@ import io.socketpush.config.ServiceConfig;
 import io.socketpush.push.Hub;
 import io.socketpush.push.TickFanOut;
 import io.socketpush.transport.Transports;
+import io.socketpush.ws.BenchEndpoint;
 import io.socketpush.ws.CloseCodes;
 import io.socketpush.ws.EchoEndpoint;
 import io.socketpush.ws.Endpoint;
@@ -63,7 +64,9 @@ public final class HttpVerticle extends VerticleBase {
     for (String path : new String[] {"/ws/time", "/z/test_websocket", "/z/test_websocket/"}) {
       endpoints.put(path, time);
     }
-    endpoints.put("/ws/bench", new io.socketpush.ws.BenchEndpoint(vertx, hub, node.stats()));
+    if (config.benchEnabled()) {
+      endpoints.put("/ws/bench", new BenchEndpoint(vertx, hub, node.stats()));
+    }
     transports = new Transports(vertx, config, node, hub, fanOut);
     HttpServerOptions options = new HttpServerOptions()
         .setMaxWebSocketFrameSize(config.ws().maxMessageBytes())

@@ -55,6 +55,7 @@ final class ServerUnderTest implements AutoCloseable {
     env.put("TICK_PERIOD_MS", String.valueOf(tickMs));
     env.put("LIMITS_NEW_CONNECTIONS_PER_SECOND", "0");
     env.put("LIMITS_ECHO_MESSAGES_PER_SECOND", "0");
+    env.put("BENCH_ENABLED", "true");
     Process p = pb.start();
     ServerUnderTest s = new ServerUnderTest(kind, p.pid(), port, p);
     s.awaitPort(30_000);
