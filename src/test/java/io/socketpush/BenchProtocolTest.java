@@ -73,7 +73,19 @@ class BenchProtocolTest {
           }
         }));
       }
-      list.get(0).writeTextMessage(broadcast.encode());
+      // a client sees its 101 before the server has subscribed the socket on its event loop
+      untilSubscribed(sockets, 50).onComplete(ctx.succeeding(v -> list.get(0).writeTextMessage(broadcast.encode())));
     }));
+  }
+
+  private Future<Void> untilSubscribed(int expected, int triesLeft) {
+    return service.stats().compose(stats -> {
+      long now = stats.getJsonObject("subscribers").getLong("bench", 0L);
+      if (now >= expected) {
+        return Future.succeededFuture();
+      }
+      return triesLeft == 0 ? Future.failedFuture("bench subscribers stayed at " + now)
+          : io.vertx.core.Vertx.currentContext().owner().timer(20).compose(t -> untilSubscribed(expected, triesLeft - 1));
+    });
   }
 }
