@@ -8,7 +8,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -18,9 +17,6 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
@@ -31,16 +27,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The demo page in a real browser: Debian's headless Chromium, driven by Selenium against a node started
@@ -52,94 +44,35 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 @ExtendWith(VertxExtension.class)
 class BrowserTest {
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   private static final Duration WAIT = Duration.ofSeconds(8);
   /** The default {@code time.pattern}, {@code yyyy.MM.dd HH:mm:ss}. */
   private static final Pattern CLOCK_TEXT = Pattern.compile("\\d{4}\\.\\d{2}\\.\\d{2} \\d{2}:\\d{2}:\\d{2}");
 
   private SocketPush app;
-  private Path profile;
-  private ChromeDriverService driverService;
+  private HeadlessChromium chromium;
   private WebDriver driver;
-
-  /** Checked per test, not in {@code @BeforeAll}: Surefire does not count a class-level abort as a skipped test. */
-  private static void requireChromium() {
-    List<String> missing = new ArrayList<>();
-    for (Path binary : List.of(CHROMIUM, CHROMEDRIVER)) {
-      if (!Files.isExecutable(binary)) {
-        missing.add(binary.toString());
-      }
-    }
-    if (missing.isEmpty()) {
-      return;
-    }
-    String reason = "BrowserTest needs Debian's chromium and chromium-driver; missing: " + String.join(", ", missing)
-        + " (apt-get install chromium chromium-driver)";
-    if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-      fail("CI=true and " + reason);
-    }
-    System.out.println("SKIPPED: " + reason);
-    Assumptions.abort(reason);
-  }
 
   @BeforeEach
   void startServiceAndBrowser(Vertx vertx, VertxTestContext ctx) throws IOException {
-    requireChromium();
+    HeadlessChromium.require("BrowserTest");
     JsonObject conf = new JsonObject().put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"));
     Future<SocketPush> started = SocketPush.start(vertx, ServiceConfig.from(ConfigSources.of(conf)));
     // the browser starts on this thread while the node deploys on its event loops
-    driver = startChromium();
+    chromium = HeadlessChromium.start(WAIT);
+    driver = chromium.driver();
     started.onComplete(ctx.succeeding(a -> {
       app = a;
       ctx.completeNow();
     }));
   }
 
-  private WebDriver startChromium() throws IOException {
-    // belt and braces: with the driver path set, Selenium Manager is never consulted; if it were, stay offline
-    System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
-    System.setProperty("SE_OFFLINE", "true");
-    profile = Files.createTempDirectory("browser-test-profile");
-    driverService = new ChromeDriverService.Builder()
-        .usingDriverExecutable(CHROMEDRIVER.toFile())
-        .usingAnyFreePort()
-        .build();
-    ChromeOptions options = new ChromeOptions()
-        .setBinary(CHROMIUM.toFile())
-        .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-            "--window-size=1100,900", "--user-data-dir=" + profile);
-    ChromeDriver chrome = new ChromeDriver(driverService, options);
-    chrome.manage().timeouts().pageLoadTimeout(WAIT);
-    return chrome;
-  }
-
   @AfterEach
   void stopBrowserAndService(Vertx vertx, VertxTestContext ctx) {
-    try {
-      if (driver != null) {
-        driver.quit();
-      }
-    } finally {
-      if (driverService != null) {
-        driverService.stop();
-      }
-      deleteProfile();
+    if (chromium != null) {
+      chromium.close();
     }
     Future<Void> drained = app == null ? Future.succeededFuture() : app.shutdown();
     drained.eventually(vertx::close).onComplete(ctx.succeedingThenComplete());
-  }
-
-  private void deleteProfile() {
-    if (profile == null) {
-      return;
-    }
-    try (Stream<Path> files = Files.walk(profile)) {
-      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      System.out.println("could not delete " + profile + ": " + e);
-    }
   }
 
   @Test

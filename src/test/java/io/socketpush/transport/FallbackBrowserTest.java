@@ -1,5 +1,6 @@
 package io.socketpush.transport;
 
+import io.socketpush.HeadlessChromium;
 import io.socketpush.SocketPush;
 import io.socketpush.config.ConfigSources;
 import io.socketpush.config.ServiceConfig;
@@ -9,29 +10,21 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * socket-push.js in headless Chromium: with WebSocket taken away from the page (a script that runs before
@@ -41,34 +34,19 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 @ExtendWith(VertxExtension.class)
 class FallbackBrowserTest {
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   private SocketPush app;
-  private Path profile;
-  private ChromeDriverService driverService;
+  private HeadlessChromium chromium;
   private ChromeDriver driver;
 
   @BeforeEach
   void start(Vertx vertx, VertxTestContext ctx) throws IOException {
-    if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
-      String reason = "needs " + CHROMIUM + " and " + CHROMEDRIVER;
-      if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-        fail("CI=true and FallbackBrowserTest " + reason);
-      }
-      Assumptions.abort(reason);
-    }
+    HeadlessChromium.require("FallbackBrowserTest");
     JsonObject conf = new JsonObject().put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"));
     Future<SocketPush> started = SocketPush.start(vertx, ServiceConfig.from(ConfigSources.of(conf)));
-    System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
-    System.setProperty("SE_OFFLINE", "true");
-    profile = Files.createTempDirectory("fallback-browser-test");
-    driverService = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
-    driver = new ChromeDriver(driverService, new ChromeOptions().setBinary(CHROMIUM.toFile())
-        .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-            "--user-data-dir=" + profile));
+    chromium = HeadlessChromium.start(WAIT);
+    driver = chromium.driver();
     started.onComplete(ctx.succeeding(a -> {
       app = a;
       ctx.completeNow();
@@ -77,21 +55,8 @@ class FallbackBrowserTest {
 
   @AfterEach
   void stop(Vertx vertx, VertxTestContext ctx) {
-    try {
-      if (driver != null) {
-        driver.quit();
-      }
-    } finally {
-      if (driverService != null) {
-        driverService.stop();
-      }
-      if (profile != null) {
-        try (Stream<Path> files = Files.walk(profile)) {
-          files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-          System.out.println("could not delete " + profile + ": " + e);
-        }
-      }
+    if (chromium != null) {
+      chromium.close();
     }
     (app == null ? Future.<Void>succeededFuture() : app.shutdown()).eventually(vertx::close)
         .onComplete(ctx.succeedingThenComplete());
