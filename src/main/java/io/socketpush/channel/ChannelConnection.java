@@ -44,6 +44,7 @@ public final class ChannelConnection {
   private final int publishesPerSecond;
   private final Map<String, ChannelSubscription> subscriptions = new LinkedHashMap<>();
   private int refusedInARow;
+  private Future<?> publishing = Future.succeededFuture();
   private boolean closed;
 
   /**
@@ -196,8 +197,12 @@ public final class ChannelConnection {
       throw new ChannelError(ChannelError.TOO_MANY_REQUESTS, "over " + publishesPerSecond + " publications per second");
     }
     refusedInARow = 0;
-    return service.publish(channel, data, subject, false)
+    // one at a time: a client's publications are numbered in the order it sent them, even when the
+    // owner of the channel retries one (a partition migrating) or channels have different owners
+    Future<JsonObject> published = publishing.transform(previous -> service.publish(channel, data, subject, false))
         .map(appended -> new JsonObject().put("channel", channel).put("seq", appended.seq()));
+    publishing = published;
+    return published;
   }
 
   private Future<JsonObject> presence(String channel) {

@@ -10,6 +10,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 
 import java.util.HashMap;
@@ -25,13 +26,15 @@ import java.util.TreeMap;
  *
  * <p>Publications of one channel are numbered by the channel's one owner, but reach this member
  * over the event bus from whichever member published them, so two may cross. One that comes early is
- * held until those before it arrive; if they have not come within {@link #GAP_WAIT_MS} (their
- * publisher died between numbering and publishing, or the event bus lost them) they are read from the
- * channel's history, and only if the history no longer has them does the fan-out move on, leaving a
- * gap the clients can see in {@code seq}.
+ * held until those before it arrive. If they have not come within {@link #GAP_WAIT_MS} (their
+ * publisher died between numbering and publishing, or a new cluster connection is slow) they are read
+ * from the channel's history, again every {@link #GAP_WAIT_MS}; only if neither the event bus nor
+ * the history brings them within {@link #GAP_GIVE_UP_MS} does the fan-out move on, leaving a gap the
+ * clients can see in {@code seq}.
  */
 public final class ChannelFanOut {
   static final long GAP_WAIT_MS = 500;
+  static final long GAP_GIVE_UP_MS = 5000;
 
   private final Vertx vertx;
   private final Hub hub;
@@ -50,6 +53,7 @@ public final class ChannelFanOut {
     long last = -1; // unknown until the first join has read the channel's position
     final TreeMap<Long, Publication> early = new TreeMap<>();
     long waitingSinceMs;
+    long lastReadMs;
     boolean filling;
 
     State(ChannelRule rule) {
@@ -161,6 +165,7 @@ public final class ChannelFanOut {
     if (state.last < 0) {
       return;
     }
+    long before = state.last;
     Iterator<Map.Entry<Long, Publication>> held = state.early.entrySet().iterator();
     while (held.hasNext()) {
       Map.Entry<Long, Publication> next = held.next();
@@ -173,8 +178,9 @@ public final class ChannelFanOut {
         break;
       }
     }
+    // the wait for a missing publication starts when it is first missed, and again after any progress
     state.waitingSinceMs = state.early.isEmpty() ? 0
-        : state.waitingSinceMs != 0 ? state.waitingSinceMs : System.currentTimeMillis();
+        : state.waitingSinceMs != 0 && state.last == before ? state.waitingSinceMs : System.currentTimeMillis();
   }
 
   private void deliver(State state, Publication p) {
@@ -182,37 +188,37 @@ public final class ChannelFanOut {
     stats.channelDelivered(hub.publish(p));
   }
 
-  /** Reads from history what was waited for too long, or moves on past it if the history lost it. */
+  /** Reads from history what was waited for too long, or moves on past it when it is lost for good. */
   private void fillGaps() {
     long now = System.currentTimeMillis();
     states.forEach((channel, state) -> {
-      if (state.waitingSinceMs == 0 || state.filling || now - state.waitingSinceMs < GAP_WAIT_MS) {
+      if (state.waitingSinceMs == 0 || state.filling || now - state.waitingSinceMs < GAP_WAIT_MS
+          || now - state.lastReadMs < GAP_WAIT_MS) {
         return;
       }
       state.filling = true;
+      state.lastReadMs = now;
       long from = state.last;
       service.history(channel, state.rule, from, state.epoch).onComplete(read -> {
         state.filling = false;
         if (states.get(channel) != state || state.last != from) {
           return; // it moved on meanwhile
         }
-        long before = state.last;
-        if (read.succeeded() && read.result().recovered()) {
+        if (read.succeeded()) {
           for (ChannelLog.Entry e : read.result().missed()) {
-            if (!state.early.isEmpty() && e.seq() >= state.early.firstKey()) {
+            if (e.seq() != state.last + 1 || !state.early.isEmpty() && e.seq() >= state.early.firstKey()) {
               break;
             }
-            deliver(state, new Publication(channel, Publication.Kind.PUBLICATION,
-                io.vertx.core.json.Json.decodeValue(e.data()), e.seq(), state.epoch, e.ts(), System.currentTimeMillis()));
+            stats.channelGap(1);
+            deliver(state, new Publication(channel, Publication.Kind.PUBLICATION, Json.decodeValue(e.data()),
+                e.seq(), state.epoch, e.ts(), System.currentTimeMillis()));
           }
         }
-        if (!state.early.isEmpty() && state.early.firstKey() > state.last + 1) {
+        boolean stillMissing = !state.early.isEmpty() && state.early.firstKey() > state.last + 1;
+        if (stillMissing && System.currentTimeMillis() - state.waitingSinceMs >= GAP_GIVE_UP_MS) {
           stats.channelGap(state.early.firstKey() - state.last - 1);
-          state.last = state.early.firstKey() - 1; // lost for good: skip, the clients see the gap
-        } else {
-          stats.channelGap(state.last - before);
+          state.last = state.early.firstKey() - 1; // lost for good: move on, the clients see the gap
         }
-        state.waitingSinceMs = 0;
         release(channel, state);
       });
     });

@@ -56,9 +56,10 @@ public final class ChannelLog implements Serializable {
   }
 
   /**
-   * What a subscriber that saw {@code since} of {@code sinceEpoch} missed. Recovered only if the
-   * epoch is the same and every publication after {@code since} is still kept; else nothing is given
-   * back and the subscriber is told.
+   * What a subscriber that saw {@code since} of {@code sinceEpoch} missed: the publications after it
+   * that are still kept. Recovered only if the epoch is the same and every one of them is still kept;
+   * a subscriber is given them only then (never a partial history), a fan-out filling a gap takes
+   * what there is.
    */
   History since(long since, String sinceEpoch, long nowMs, long ttlMs) {
     if (since < 0) {
@@ -73,7 +74,6 @@ public final class ChannelLog implements Serializable {
         missed.add(e);
       }
     }
-    boolean complete = missed.size() == top - since;
-    return new History(epoch, top, complete ? missed : List.of(), true, complete);
+    return new History(epoch, top, missed, true, missed.size() == top - since);
   }
 }

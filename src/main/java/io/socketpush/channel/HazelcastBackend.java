@@ -39,6 +39,9 @@ public final class HazelcastBackend implements ChannelBackend {
   /** Hazelcast map of presence lists: channel name → client id → {@link Client}. */
   public static final String PRESENCE = "socket-push.presence";
 
+  /** The member attribute in which vertx-hazelcast keeps a member's Vert.x node id. */
+  static final String VERTX_NODE_ID = "__vertx.nodeId";
+
   private final Vertx vertx;
   private final HazelcastInstance hazelcast;
   private final IMap<String, ChannelLog> logs;
@@ -86,14 +89,20 @@ public final class HazelcastBackend implements ChannelBackend {
 
       @Override
       public void memberRemoved(MembershipEvent event) {
-        String dead = event.getMember().getUuid().toString();
+        // clients are tagged with the Vert.x node id, which vertx-hazelcast keeps as a member attribute
+        String dead = event.getMember().getAttribute(VERTX_NODE_ID);
         // executeOnEntries waits for every partition: a worker thread, never an event loop or Hazelcast's event thread
         vertx.executeBlocking(() -> presence.executeOnEntries(new DropNode(dead)), false)
-            .onSuccess(removed -> removed.forEach((channel, clients) -> {
-              if (clients != null) {
-                clients.forEach(c -> left.accept(channel, c));
+            .onSuccess(removed -> {
+              int gone = 0;
+              for (Map.Entry<String, List<Client>> channel : removed.entrySet()) {
+                if (channel.getValue() != null) {
+                  channel.getValue().forEach(c -> left.accept(channel.getKey(), c));
+                  gone += channel.getValue().size();
+                }
               }
-            }))
+              LOG.info("member {} left: {} of its clients removed from presence lists", dead, gone);
+            })
             .onFailure(e -> LOG.warn("could not clear the presence of departed member {}: {}", dead, e.toString()));
       }
     });

@@ -7,9 +7,10 @@ import java.util.List;
  *
  * @param epoch     the channel's sequence identity: a different one means its numbers restarted
  * @param top       the last sequence number given out
- * @param missed    the publications after the subscriber's position, in order, when they were all kept
+ * @param missed    the publications after the subscriber's position that are still kept, in order
  * @param asked     whether the subscriber gave a position to recover from
  * @param recovered whether {@code missed} is everything it missed
  */
-public record History(String epoch, long top, List<ChannelLog.Entry> missed, boolean asked, boolean recovered) {
+public record History(String epoch, long top, List<ChannelLog.Entry> missed, boolean asked, boolean recovered)
+    implements java.io.Serializable {
 }
