@@ -37,6 +37,17 @@ public interface ChannelBackend {
   default void onOrphans(java.util.function.BiConsumer<String, Client> left) {
   }
 
+  /**
+   * A channel with no publication for this long is forgotten (its numbering restarts with a new
+   * epoch, so a client coming back after it is told it did not recover): a service with a channel
+   * per video or per match does not keep every one it ever saw.
+   */
+  long IDLE_FORGOTTEN_MS = 24 * 3600 * 1000L;
+
+  /** Forgets the logs idle for longer than {@link #IDLE_FORGOTTEN_MS}; Hazelcast does it by itself. */
+  default void forgetIdle(long nowMs) {
+  }
+
   default Future<Void> close() {
     return Future.succeededFuture();
   }

@@ -20,6 +20,7 @@ public final class ChannelLog implements Serializable {
 
   private final String epoch;
   private long top;
+  private long lastTs;
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
 
   ChannelLog(String epoch) {
@@ -38,6 +39,17 @@ public final class ChannelLog implements Serializable {
     return epoch;
   }
 
+  /** Counts as used now, though nothing was published (a subscriber read it). */
+  ChannelLog touched(long nowMs) {
+    lastTs = nowMs;
+    return this;
+  }
+
+  /** When the last publication was made (epoch ms), or the log was last {@link #touched}. */
+  long lastTs() {
+    return lastTs;
+  }
+
   /** The sequence number of the last publication, 0 before the first. */
   public long top() {
     return top;
@@ -46,6 +58,7 @@ public final class ChannelLog implements Serializable {
   /** Numbers the publication (top + 1), keeps it, forgets what is over the size or past the lifetime. */
   long append(String data, long ts, int historySize, long ttlMs) {
     top++;
+    lastTs = ts;
     if (historySize > 0) {
       entries.addLast(new Entry(top, ts, data));
     }

@@ -10,7 +10,8 @@ import io.vertx.core.json.JsonObject;
 /**
  * The channels' event-bus API of one member: publishing from other services
  * ({@link Addresses#CHANNELS_PUBLISH}), this member's subscriber counts for cluster-wide presence
- * ({@link Addresses#NODE_SUBSCRIBERS}), and the leave announcements of clients whose member died.
+ * ({@link Addresses#NODE_SUBSCRIBERS}), the leave announcements of clients whose member died, and
+ * forgetting idle channels.
  * One instance per node.
  */
 public final class ChannelsVerticle extends VerticleBase {
@@ -26,6 +27,7 @@ public final class ChannelsVerticle extends VerticleBase {
   public Future<?> start() {
     publish = vertx.eventBus().consumer(Addresses.CHANNELS_PUBLISH, this::publish);
     subscribers = service.nodes().answer(Addresses.NODE_SUBSCRIBERS, q -> Future.succeededFuture(service.localSubscribers(q)));
+    vertx.setPeriodic(60_000, t -> service.backend().forgetIdle(System.currentTimeMillis()));
     service.backend().onOrphans((channel, client) -> context.runOnContext(v -> service.announce(channel, "leave", client)));
     return Future.join(publish.completion(), subscribers.completion());
   }

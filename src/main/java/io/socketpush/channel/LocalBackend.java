@@ -27,10 +27,19 @@ public final class LocalBackend implements ChannelBackend {
 
   @Override
   public Future<History> history(String channel, ChannelRule rule, long since, String epoch) {
-    ChannelLog log = logs.computeIfAbsent(channel, c -> ChannelLog.fresh());
+    ChannelLog log = logs.computeIfAbsent(channel, c -> ChannelLog.fresh().touched(System.currentTimeMillis()));
     synchronized (log) {
       return Future.succeededFuture(log.since(since, epoch, System.currentTimeMillis(), rule.historyTtlMs()));
     }
+  }
+
+  @Override
+  public void forgetIdle(long nowMs) {
+    logs.values().removeIf(log -> {
+      synchronized (log) {
+        return nowMs - log.lastTs() > IDLE_FORGOTTEN_MS;
+      }
+    });
   }
 
   @Override
