@@ -172,6 +172,44 @@ class ChannelsTest {
     ProtocolClient member = client("?token=" + token("carol"));
     result(member.subscribe("vip:lounge"));
     assertEquals(1, result(member.publish("vip:lounge", 1)).getLong("seq"));
+    assertEquals(401, post("vip:lounge", "2", null, null).status());
+    assertEquals(202, post("vip:lounge", "2", null, token("dave")).status(), "the REST API takes the same JWT");
+    assertEquals(1, member.nextPublication(5000).getLong("seq"));
+    assertEquals(2, member.nextPublication(5000).getLong("seq"));
+  }
+
+  @Test
+  void aChannelNobodyMaySubscribeToIsRefused(Vertx vertx) {
+    start(vertx, new JsonObject().put("rules", new JsonArray()
+        .add(new JsonObject().put("pattern", "internal:*").put("subscribe", "nobody").put("publish", "server"))));
+    ProtocolClient c = client("");
+    assertEquals(ChannelError.PERMISSION_DENIED, errorCode(c.subscribe("internal:audit")));
+    assertEquals(ChannelError.PERMISSION_DENIED, errorCode(c.call(new JsonObject().put("op", "presence").put("channel", "internal:audit"))));
+  }
+
+  @Test
+  void aSocketSendingTooManyRequestsIsClosedWith1008(Vertx vertx) {
+    start(vertx, new JsonObject().put("requestsPerSecond", 5));
+    ProtocolClient c = client("");
+    io.vertx.core.Promise<Short> closed = io.vertx.core.Promise.promise();
+    c.socket().closeHandler(v -> closed.tryComplete(c.socket().closeStatusCode()));
+    for (int i = 0; i < 10; i++) {
+      c.socket().writeTextMessage(new JsonObject().put("id", i).put("op", "ping").encode());
+    }
+    assertEquals((short) 1008, Await.result(closed.future(), 5));
+  }
+
+  @Test
+  void historyOlderThanItsLifetimeIsNotRecovered(Vertx vertx) throws Exception {
+    start(vertx, new JsonObject().put("rules", new JsonArray()
+        .add(new JsonObject().put("pattern", "chat:*").put("publish", "anyone").put("historyTtlMs", 300))));
+    ProtocolClient publisher = client("");
+    JsonObject at = result(publisher.subscribe("chat:brief"));
+    result(publisher.publish("chat:brief", "soon stale"));
+    Thread.sleep(600); // the rule's lifetime, which nothing signals
+    JsonObject late = result(client("").call(new JsonObject().put("op", "subscribe").put("channel", "chat:brief")
+        .put("since", 0).put("epoch", at.getString("epoch"))));
+    assertFalse(late.getBoolean("recovered"));
   }
 
   @Test
@@ -346,11 +384,18 @@ class ChannelsTest {
   }
 
   private TestService.Response post(String channel, String body, String apiKey) {
+    return post(channel, body, apiKey, null);
+  }
+
+  private TestService.Response post(String channel, String body, String apiKey, String bearer) {
     HttpClient http = vertx.createHttpClient();
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(TestService.HOST)
         .setPort(service.port()).setURI("/api/channels/" + channel);
     if (apiKey != null) {
       options.addHeader("X-API-Key", apiKey);
+    }
+    if (bearer != null) {
+      options.addHeader("Authorization", "Bearer " + bearer);
     }
     return Await.result(http.request(options).compose(req -> req.send(body))
         .compose(resp -> resp.body().map(b -> new TestService.Response(resp.statusCode(), b)))
