@@ -492,14 +492,25 @@
           : channelError(response.status, method + ' ' + path + ' answered ' + response.status);
       }
 
-      /** Why a stream was refused: asks the same URL once with fetch, whose answer, unlike EventSource's, can be read. */
+      /**
+       * Why a stream was refused: asks the same URL once with fetch, whose answer, unlike EventSource's, can
+       * be read. A refusal of the channel (400, 401, 403, 404: the codes of /ws) is final; anything else passes.
+       */
       async function refusal(url) {
         const abort = new AbortController();
         try {
           const response = await fetch(url, {signal: abort.signal, cache: 'no-store', headers: headers});
           if (response.ok) return null; // it opens now: the failure was passing
-          const json = await response.json().catch(() => null);
-          return json && json.error ? channelError(json.error.code, json.error.message) : null;
+          const text = (await response.text().catch(() => '')).trim();
+          let json = null;
+          try {
+            json = JSON.parse(text);
+          } catch (e) {
+            // the reason as plain text
+          }
+          if (json && json.error) return channelError(json.error.code, json.error.message);
+          const code = {400: 107, 401: 101, 403: 103, 404: 102}[response.status];
+          return code ? channelError(code, text || 'refused with ' + response.status) : null;
         } catch (e) {
           return null;
         } finally {

@@ -162,6 +162,22 @@ class ChatBrowserTest {
     page.waitFor("the next publication", () -> page.list("__got").equals(List.of("2:after")));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "sse"})
+  void aRefusedChannelFailsAloneAndTheOthersGoOn(String transport) throws Exception {
+    assumeServed(transport);
+    ChatPage page = open(transport);
+    page.script("window.__got = []; window.__events = [];"
+        + "const c = window.__c = SocketPush.channels({transports: [arguments[0]]});"
+        + "c.subscribe('nowhere:1', () => {}).on('error', e => __events.push('error ' + e.code));"
+        + "c.subscribe('chat:fine', p => __got.push(p.data)).on('subscribed', () => __events.push('subscribed'));", transport);
+    page.waitFor("both answers", () -> page.list("__events").size() == 2);
+    assertEquals(List.of("error 102", "subscribed"), page.list("__events").stream().sorted().toList());
+    assertEquals(List.of("chat:fine"), page.list("[...__c.subscriptions.keys()]"), "the refused one is over");
+    publish("chat:fine", "\"still here\"");
+    page.waitFor("a publication on the other channel", () -> page.list("__got").equals(List.of("still here")));
+  }
+
   /** SSE for channels comes in its own change: where this node does not serve it yet, the SSE cases are skipped. */
   private void assumeServed(String transport) throws IOException {
     if (!transport.equals("sse")) {
