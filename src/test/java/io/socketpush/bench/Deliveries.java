@@ -16,6 +16,7 @@ final class Deliveries {
   private final LongAdder requests = new LongAdder();
   private final LongAdder failures = new LongAdder();
   private final ConcurrentHistogram latencyMs = new ConcurrentHistogram(3_600_000L, 3);
+  private final ConcurrentHistogram loopLagMs = new ConcurrentHistogram(3_600_000L, 3);
   private volatile String firstFailure;
 
   void received(long ts) {
@@ -23,6 +24,17 @@ final class Deliveries {
       updates.increment();
       latencyMs.recordValue(Math.max(0, System.currentTimeMillis() - ts));
     }
+  }
+
+  /** How late a client event loop ran a timer: its own queueing, which would otherwise pass for the server's. */
+  void loopLag(long ms) {
+    if (measuring) {
+      loopLagMs.recordValue(ms);
+    }
+  }
+
+  Histogram loopLagMs() {
+    return loopLagMs;
   }
 
   void sent() {

@@ -132,6 +132,7 @@ final class TransportBench {
         .put("clientCpuMs", clientCpu / 1_000_000).put("clientCpuPercent", round(100.0 * clientCpu / wall, 1))
         .put("clientCpuUsPerUpdate", perUpdate(clientCpu / 1e3, updates))
         .put("clientBusiestThreadPercent", round(100.0 * busiest / wall, 1))
+        .put("clientLoopLagMs", percentiles(d.loopLagMs()))
         .put("syscallBytes", io).put("syscallBytesPerUpdate", perUpdate(io, updates))
         .put("wireBytesPerUpdate", perUpdate(wire[0] + ServerSockets.TCP_IP_HEADER_BYTES * wire[1], updates))
         .put("segmentsPerUpdate", perUpdate(wire[1], updates))

@@ -1,5 +1,7 @@
 package io.socketpush.bench;
 
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClientAgent;
@@ -36,6 +38,7 @@ final class TransportClients implements AutoCloseable {
   private static final long RAMP_MS = 1000;
   /** A closed connection or a refused request is retried after this long. */
   private static final long RETRY_MS = 1000;
+  private static final long LAG_PERIOD_MS = 10;
 
   final Deliveries deliveries = new Deliveries();
   private final Vertx vertx;
@@ -44,9 +47,28 @@ final class TransportClients implements AutoCloseable {
   private final List<WebSocketClient> webSockets = new ArrayList<>();
   private volatile boolean stopped;
 
-  TransportClients(int port, int eventLoops) {
+  TransportClients(int port, int eventLoops) throws Exception {
     this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(eventLoops));
     this.port = port;
+    watchLoops(eventLoops);
+  }
+
+  /**
+   * A timer every {@value #LAG_PERIOD_MS} ms on each client event loop, recording how late it fires: a client
+   * that cannot keep up shows here (and in its CPU), not as the server's latency.
+   */
+  private void watchLoops(int eventLoops) throws Exception {
+    vertx.deployVerticle(() -> new AbstractVerticle() {
+      @Override
+      public void start() {
+        long[] due = {System.nanoTime() + LAG_PERIOD_MS * 1_000_000};
+        vertx.setPeriodic(LAG_PERIOD_MS, t -> {
+          long now = System.nanoTime();
+          deliveries.loopLag(Math.max(0, now - due[0]) / 1_000_000);
+          due[0] = now + LAG_PERIOD_MS * 1_000_000;
+        });
+      }
+    }, new DeploymentOptions().setInstances(eventLoops)).await(10, TimeUnit.SECONDS);
   }
 
   void start(String transport, int n) {

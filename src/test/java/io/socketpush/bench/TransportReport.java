@@ -120,7 +120,7 @@ final class TransportReport {
   /** The Markdown table of docs/TRANSPORTS.md, from the same runs as the charts. */
   static String table(Map<String, Map<Integer, JsonObject>> runs) {
     StringBuilder t = new StringBuilder("| clients | transport | server CPU per update, net of idle | server CPU | client CPU "
-        + "(busiest thread) | bytes per update: syscalls / wire | latency p50 / p99 | updates/client/s | requests/s "
+        + "(busiest thread), loop lag p99 | bytes per update: syscalls / wire | latency p50 / p99 | updates/client/s | requests/s "
         + "| open connections | heap / RSS per client | failures |\n"
         + "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     Map<Integer, Map<Integer, JsonObject>> byClients = new TreeMap<>();
@@ -130,9 +130,10 @@ final class TransportReport {
       }
     }));
     byClients.forEach((n, m) -> m.values().forEach(r -> t.append(String.format(Locale.ROOT,
-        "| %,d | %s | %s µs | %.1f %% | %.1f %% (%.1f %%) | %s / %s | %d / %d ms | %.2f | %,.0f | %,d | %s / %s | %d |%n",
+        "| %,d | %s | %s µs | %.1f %% | %.1f %% (%.1f %%), %s ms | %s / %s | %d / %d ms | %.2f | %,.0f | %,d | %s / %s | %d |%n",
         n, r.getString("transport"), num(r.getDouble("serverCpuUsPerUpdateNetOfIdle")), r.getDouble("serverCpuPercent"),
-        r.getDouble("clientCpuPercent"), r.getDouble("clientBusiestThreadPercent"), num(r.getDouble("syscallBytesPerUpdate")),
+        r.getDouble("clientCpuPercent"), r.getDouble("clientBusiestThreadPercent"),
+        r.containsKey("clientLoopLagMs") ? String.valueOf(r.getJsonObject("clientLoopLagMs").getLong("p99")) : "–", num(r.getDouble("syscallBytesPerUpdate")),
         num(r.getDouble("wireBytesPerUpdate")), r.getJsonObject("latencyMs").getLong("p50"),
         r.getJsonObject("latencyMs").getLong("p99"), r.getDouble("updatesPerClientPerSecond"), r.getDouble("requestsPerSecond"),
         r.getInteger("openConnections"), kb(r.getLong("heapBytesPerClient")), kb(r.getLong("rssBytesPerClient")),
