@@ -4,14 +4,13 @@ import io.vertx.core.json.JsonObject;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
+import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.chart.plot.XYPlot;
-import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
-import org.jfree.data.xy.XYSeries;
-import org.jfree.data.xy.XYSeriesCollection;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.data.category.DefaultCategoryDataset;
 
-import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.File;
 import java.io.IOException;
@@ -25,7 +24,7 @@ import java.util.function.Function;
 
 /**
  * Draws {@code docs/bench/transports.jsonl} ({@link TransportBench}): server CPU per update, bytes on the wire per
- * update and heap per client against the number of clients, one line per transport; and prints the table for
+ * update and heap per client, a group of bars per client count, a bar per transport; and prints the table for
  * the docs. The newest run wins for each transport and client count.
  */
 final class TransportReport {
@@ -38,12 +37,12 @@ final class TransportReport {
   static void main(String results, String outDir) throws IOException {
     System.setProperty("java.awt.headless", "true");
     Map<String, Map<Integer, JsonObject>> runs = newest(results);
-    save(chart("Server CPU per delivered update (net of the idle server)", "clients (log)", "µs per update (log)",
-        series(runs, r -> r.getDouble("serverCpuUsPerUpdateNetOfIdle")), true), new File(outDir, "transports-cpu.png"));
-    save(chart("Bytes on the wire per delivered update (both ways, HTTP and TCP/IP headers)", "clients (log)",
-        "bytes per update", series(runs, r -> r.getDouble("wireBytesPerUpdate")), false), new File(outDir, "transports-bytes.png"));
-    save(chart("Server live heap per open client (after a full GC)", "clients (log)", "bytes per client",
-        series(runs, r -> r.getLong("heapBytesPerClient") == null ? null : r.getLong("heapBytesPerClient").doubleValue()), false),
+    save(chart("Server CPU per delivered update (net of the idle server)", "µs per update",
+        series(runs, r -> r.getDouble("serverCpuUsPerUpdateNetOfIdle"))), new File(outDir, "transports-cpu.png"));
+    save(chart("Bytes on the wire per delivered update (both ways, HTTP and TCP/IP headers)", "bytes per update",
+        series(runs, r -> r.getDouble("wireBytesPerUpdate"))), new File(outDir, "transports-bytes.png"));
+    save(chart("Server live heap per open client (after a full GC)", "bytes per client",
+        series(runs, r -> r.getLong("heapBytesPerClient") == null ? null : r.getLong("heapBytesPerClient").doubleValue())),
         new File(outDir, "transports-memory.png"));
     System.out.println(table(runs));
   }
@@ -69,45 +68,32 @@ final class TransportReport {
     return idle == null ? null : idle.getDouble("serverCpuMs") / idle.getDouble("seconds");
   }
 
-  private static XYSeriesCollection series(Map<String, Map<Integer, JsonObject>> runs, Function<JsonObject, Double> y) {
-    XYSeriesCollection data = new XYSeriesCollection();
+  /** Grouped bars: a group per client count, a bar per transport (three counts read better as groups than on an axis). */
+  private static DefaultCategoryDataset series(Map<String, Map<Integer, JsonObject>> runs, Function<JsonObject, Double> y) {
+    DefaultCategoryDataset data = new DefaultCategoryDataset();
     for (String transport : TransportClients.TRANSPORTS) {
-      XYSeries s = new XYSeries(transport);
       runs.getOrDefault(transport, Map.of()).forEach((n, run) -> {
         Double v = y.apply(run);
         if (v != null && v > 0) {
-          s.add(n.doubleValue(), v);
+          data.addValue(v, transport, String.format(Locale.ROOT, "%,d clients", n));
         }
       });
-      if (!s.isEmpty()) {
-        data.addSeries(s);
-      }
     }
     return data;
   }
 
-  private static JFreeChart chart(String title, String x, String y, XYSeriesCollection data, boolean logY) {
-    JFreeChart chart = ChartFactory.createXYLineChart(title, x, y, data, PlotOrientation.VERTICAL, true, false, false);
-    XYPlot plot = chart.getXYPlot();
-    XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
-    for (int i = 0; i < data.getSeriesCount(); i++) {
-      renderer.setSeriesPaint(i, COLORS[TransportClients.TRANSPORTS.indexOf(data.getSeriesKey(i).toString())]);
-      renderer.setSeriesStroke(i, new BasicStroke(2f));
+  private static JFreeChart chart(String title, String y, DefaultCategoryDataset data) {
+    JFreeChart chart = ChartFactory.createBarChart(title, null, y, data, PlotOrientation.VERTICAL, true, false, false);
+    CategoryPlot plot = chart.getCategoryPlot();
+    BarRenderer renderer = (BarRenderer) plot.getRenderer();
+    renderer.setBarPainter(new StandardBarPainter()); // flat bars, no gradient
+    for (int i = 0; i < data.getRowCount(); i++) {
+      renderer.setSeriesPaint(i, COLORS[TransportClients.TRANSPORTS.indexOf(data.getRowKey(i).toString())]);
     }
-    plot.setRenderer(renderer);
+    renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}", new DecimalFormat("#,##0")));
+    renderer.setDefaultItemLabelsVisible(true);
     plot.setBackgroundPaint(Color.WHITE);
-    plot.setDomainGridlinePaint(Color.LIGHT_GRAY);
     plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
-    LogAxis clients = new LogAxis(x); // 100, 1,000, 5,000: a log axis spaces them evenly
-    clients.setBase(10);
-    clients.setNumberFormatOverride(new DecimalFormat("#,##0"));
-    plot.setDomainAxis(clients);
-    if (logY) {
-      LogAxis axis = new LogAxis(y);
-      axis.setBase(10);
-      axis.setNumberFormatOverride(new DecimalFormat("0.#"));
-      plot.setRangeAxis(axis);
-    }
     return chart;
   }
 
