@@ -13,12 +13,14 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The channel protocol of one connection, whatever carries it (a WebSocket on {@code /ws}, a SockJS
- * session): requests in, replies and publications out. Every request has an {@code id} and gets one
- * reply, {@code {"id":…,"result":{…}}} or {@code {"id":…,"error":{"code":…,"message":…}}}; a request
- * that cannot be read at all gets an error without an id. Lives on its connection's event loop.
+ * session, or an SSE stream that only {@link #follow follows} one channel): requests in, replies and
+ * publications out. Every request has an {@code id} and gets one reply, {@code {"id":…,"result":{…}}}
+ * or {@code {"id":…,"error":{"code":…,"message":…}}}; a request that cannot be read at all gets an
+ * error without an id. Lives on its connection's event loop.
  */
 public final class ChannelConnection {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelConnection.class);
@@ -42,6 +44,7 @@ public final class ChannelConnection {
   private final String subject;
   private final TokenBucket publishes;
   private final int publishesPerSecond;
+  private final TokenBucket requests;
   private final Map<String, ChannelSubscription> subscriptions = new LinkedHashMap<>();
   private int refusedInARow;
   private Future<?> publishing = Future.succeededFuture();
@@ -60,6 +63,7 @@ public final class ChannelConnection {
     this.client = service.client(id, subject, name);
     this.publishesPerSecond = service.config().publishesPerSecond();
     this.publishes = new TokenBucket(publishesPerSecond);
+    this.requests = new TokenBucket(service.config().requestsPerSecond());
   }
 
   public Client client() {
@@ -68,6 +72,9 @@ public final class ChannelConnection {
 
   /** One whole text message from the client. */
   public void handle(String text) {
+    if (tooMany()) {
+      return;
+    }
     JsonObject request;
     try {
       request = new JsonObject(text);
@@ -105,7 +112,45 @@ public final class ChannelConnection {
 
   /** A message the protocol cannot read (binary): answered, never dropped silently. */
   public void unreadable(String why) {
+    if (tooMany()) {
+      return;
+    }
     link.reply(error(null, new ChannelError(ChannelError.BAD_REQUEST, why)));
+  }
+
+  /**
+   * Counts a message against {@code channels.requestsPerSecond}, here rather than in a transport because
+   * a SockJS frame may batch many messages; closes the connection (1008) beyond it.
+   */
+  private boolean tooMany() {
+    if (closed) {
+      return true;
+    }
+    if (!requests.tryTake()) {
+      link.close(CloseCodes.POLICY_VIOLATION, "too many messages");
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Subscribes without a request, for a transport that follows one channel per connection and sends
+   * nothing (SSE): {@code announce} gets the subscribe result before the first publication is passed
+   * on (the missed ones, when it recovers, then live ones). Fails with a {@link ChannelError} if the
+   * channel is unknown, not allowed, or its history could not be read.
+   */
+  public Future<JsonObject> follow(String channel, long since, String epoch, Consumer<JsonObject> announce) {
+    Future<Reply> subscribed;
+    try {
+      subscribed = subscribe(channel, since, epoch);
+    } catch (ChannelError e) {
+      return Future.failedFuture(e);
+    }
+    return subscribed.map(reply -> {
+      announce.accept(reply.result());
+      reply.then().run();
+      return reply.result();
+    });
   }
 
   /** A result, and what to send after it (a subscription's missed publications follow its reply). */

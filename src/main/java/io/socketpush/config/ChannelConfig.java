@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  *                           cluster round trip to join (error 106 beyond)
  * @param publishesPerSecond publications one connection may make per second, burst of one second's worth:
  *                           one client cannot flood a room (error 111 beyond, close 1008 if it keeps on)
- * @param requestsPerSecond  messages one {@code /ws} connection may send per second, of any kind: a loop of
+ * @param requestsPerSecond  messages one channel connection ({@code /ws}, {@code /sockjs/channels}) may send per second, of any kind: a loop of
  *                           subscribe and unsubscribe cannot keep an event loop and the cluster busy (close 1008 beyond)
  * @param apiKey             the key of {@code POST /api/channels/{name}} for server-side publishers; empty: only JWTs
  */

@@ -108,7 +108,7 @@ public final class Settings {
   public static final Setting<Integer> CHANNELS_PUBLISHES_PER_SECOND = Setting.integer("channels.publishesPerSecond", 20, 1, 1_000_000,
       "publications one connection may make per second, burst of one second's worth (error 111 beyond; close 1008 after another second's worth)");
   public static final Setting<Integer> CHANNELS_REQUESTS_PER_SECOND = Setting.integer("channels.requestsPerSecond", 100, 1, 1_000_000,
-      "messages one /ws connection may send per second, burst of one second's worth (close 1008 beyond)");
+      "messages one channel connection (/ws, /sockjs/channels) may send per second, burst of one second's worth (close 1008 beyond)");
   public static final Setting<String> CHANNELS_API_KEY = Setting.text("channels.apiKey", "",
       "key of POST /api/channels/{name} for server-side publishers (X-API-Key header); empty: JWTs only").env("CHANNELS_API_KEY");
 

@@ -68,11 +68,11 @@ public final class HttpVerticle extends VerticleBase {
       endpoints.put(path, time);
     }
     channelFanOut = new ChannelFanOut(vertx, hub, node.channels(), fanOut, node.stats(), config.tick().periodMs());
-    endpoints.put("/ws", new ChannelEndpoint(channelFanOut, config.channels().requestsPerSecond()));
+    endpoints.put("/ws", new ChannelEndpoint(channelFanOut));
     if (config.benchEnabled()) {
       endpoints.put("/ws/bench", new BenchEndpoint(vertx, hub, node.stats()));
     }
-    transports = new Transports(vertx, config, node, hub, fanOut);
+    transports = new Transports(vertx, config, node, hub, fanOut, channelFanOut);
     HttpServerOptions options = new HttpServerOptions()
         .setMaxWebSocketFrameSize(config.ws().maxMessageBytes())
         .setMaxWebSocketMessageSize(config.ws().maxMessageBytes())

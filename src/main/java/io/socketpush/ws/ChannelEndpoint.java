@@ -1,5 +1,6 @@
 package io.socketpush.ws;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.socketpush.channel.ChannelConnection;
 import io.socketpush.channel.ChannelFanOut;
@@ -11,31 +12,72 @@ import io.vertx.core.http.WebSocketFrame;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * {@code /ws}: one socket, many channels, in the JSON protocol of {@link ChannelConnection}. A text
  * message may come in fragments; it is read once whole. {@code ?name=} gives the client a display
  * name for presence (up to 32 characters; a JWT's subject is shown beside it, never replaced by it).
+ * The same endpoint serves SockJS's WebSocket transports of {@code /sockjs/channels} with another
+ * {@link Framing}. How many messages a socket may send is {@link ChannelConnection}'s rule, the same
+ * on every transport.
  */
 public final class ChannelEndpoint implements Endpoint {
   static final int MAX_NAME = 32;
 
-  private final ChannelFanOut fanOut;
-  private final int requestsPerSecond;
+  /** How the protocol's messages are framed on the socket. */
+  public interface Framing {
+    /** Each message as its own text frame, as on {@code /ws}. */
+    Framing PLAIN = new Framing() {
+      @Override
+      public String frame(String json) {
+        return json;
+      }
 
-  public ChannelEndpoint(ChannelFanOut fanOut, int requestsPerSecond) {
+      @Override
+      public Function<Publication, ByteBuf> publications() {
+        return ChannelMessages.WEBSOCKET;
+      }
+
+      @Override
+      public List<String> messages(String text) {
+        return List.of(text);
+      }
+    };
+
+    /** Sent as the socket opens, or null. */
+    default String greeting() {
+      return null;
+    }
+
+    /** A reply's JSON as the text of one frame. */
+    String frame(String json);
+
+    /** A publication as a whole WebSocket frame, encoded once and shared by every socket. */
+    Function<Publication, ByteBuf> publications();
+
+    /** The protocol messages in one text message from the client, or null if it cannot be read. */
+    List<String> messages(String text);
+  }
+
+  private final String name;
+  private final ChannelFanOut fanOut;
+  private final Framing framing;
+
+  public ChannelEndpoint(ChannelFanOut fanOut) {
+    this("channels", fanOut, Framing.PLAIN);
+  }
+
+  /** @param name the endpoint's name in stats and logs */
+  public ChannelEndpoint(String name, ChannelFanOut fanOut, Framing framing) {
+    this.name = name;
     this.fanOut = fanOut;
-    this.requestsPerSecond = requestsPerSecond;
+    this.framing = framing;
   }
 
   @Override
   public String name() {
-    return "channels";
-  }
-
-  @Override
-  public int messagesPerSecond() {
-    return requestsPerSecond;
+    return name;
   }
 
   /** The connection's protocol state, and the fragments of a message still coming. */
@@ -51,15 +93,18 @@ public final class ChannelEndpoint implements Endpoint {
 
   @Override
   public void opened(WsSession session) {
+    if (framing.greeting() != null) {
+      session.send(framing.greeting());
+    }
     ChannelConnection.Link link = new ChannelConnection.Link() {
       @Override
       public void reply(String json) {
-        session.send(json);
+        session.send(framing.frame(json));
       }
 
       @Override
       public void deliver(Publication publication) {
-        session.write(publication, ChannelMessages.WEBSOCKET);
+        session.write(publication, framing.publications());
       }
 
       @Override
@@ -90,11 +135,15 @@ public final class ChannelEndpoint implements Endpoint {
     }
   }
 
-  private static void message(State state, boolean binary, Buffer payload) {
-    if (binary) {
-      state.connection.unreadable("binary messages are not part of the protocol: send JSON text");
-    } else {
-      state.connection.handle(payload.toString(StandardCharsets.UTF_8));
+  private void message(State state, boolean binary, Buffer payload) {
+    List<String> messages = binary ? null : framing.messages(payload.toString(StandardCharsets.UTF_8));
+    if (messages == null) {
+      state.connection.unreadable(binary ? "binary messages are not part of the protocol: send JSON text"
+          : "a SockJS message is a JSON array of strings");
+      return;
+    }
+    for (String message : messages) {
+      state.connection.handle(message);
     }
   }
 
@@ -104,7 +153,8 @@ public final class ChannelEndpoint implements Endpoint {
     state.connection.closed();
   }
 
-  static String displayName(String query) {
+  /** The display name a client chose with {@code ?name=} (at most 32 characters), or null. */
+  public static String displayName(String query) {
     if (query == null) {
       return null;
     }
