@@ -10,7 +10,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,7 +20,6 @@ import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.IOException;
-import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * driver sessions, two profiles): both join a room and see each other, a message typed in one shows in the
  * other with its sender, and closing one shows its leave in the other; a client whose connection drops
  * subscribes again from where it was and gets what it missed, once; a position from another epoch is
- * reported unrecovered. Over WebSocket, and over SSE where the node serves {@code /sse/channels/{name}}.
+ * reported unrecovered. Over WebSocket, and over SSE.
  * Skipped like BrowserTest where Chromium is missing, except on CI.
  */
 @ExtendWith(VertxExtension.class)
@@ -97,7 +95,6 @@ class ChatBrowserTest {
   @ParameterizedTest
   @ValueSource(strings = {"websocket", "sse"})
   void twoBrowsersChatInARoomSeeEachOtherAndTheLeave(String transport) throws IOException {
-    assumeServed(transport);
     ChatPage alice = open(transport);
     ChatPage bob = open(transport);
     alice.join("alice", "tea");
@@ -121,7 +118,6 @@ class ChatBrowserTest {
   @ParameterizedTest
   @ValueSource(strings = {"websocket", "sse"})
   void aDroppedConnectionResubscribesFromItsPositionAndGetsWhatItMissedOnce(String transport) throws Exception {
-    assumeServed(transport);
     ChatPage page = open(transport);
     page.script("window.__got = []; window.__events = [];"
         + "const c = window.__c = SocketPush.channels({name: 'carol', transports: [arguments[0]]});"
@@ -148,7 +144,6 @@ class ChatBrowserTest {
   @ParameterizedTest
   @ValueSource(strings = {"websocket", "sse"})
   void aPositionFromAnotherEpochIsReportedUnrecovered(String transport) throws Exception {
-    assumeServed(transport);
     publish("chat:old", "\"before\"");
     ChatPage page = open(transport);
     page.script("window.__got = []; window.__events = [];"
@@ -165,7 +160,6 @@ class ChatBrowserTest {
   @ParameterizedTest
   @ValueSource(strings = {"websocket", "sse"})
   void aRefusedChannelFailsAloneAndTheOthersGoOn(String transport) throws Exception {
-    assumeServed(transport);
     ChatPage page = open(transport);
     page.script("window.__got = []; window.__events = [];"
         + "const c = window.__c = SocketPush.channels({transports: [arguments[0]]});"
@@ -176,21 +170,6 @@ class ChatBrowserTest {
     assertEquals(List.of("chat:fine"), page.list("[...__c.subscriptions.keys()]"), "the refused one is over");
     publish("chat:fine", "\"still here\"");
     page.waitFor("a publication on the other channel", () -> page.list("__got").equals(List.of("still here")));
-  }
-
-  /** SSE for channels comes in its own change: where this node does not serve it yet, the SSE cases are skipped. */
-  private void assumeServed(String transport) throws IOException {
-    if (!transport.equals("sse")) {
-      return;
-    }
-    HttpURLConnection probe = (HttpURLConnection) URI.create(base() + "/sse/channels/chat:probe").toURL().openConnection();
-    try {
-      String type = probe.getResponseCode() == 200 ? probe.getContentType() : null;
-      Assumptions.assumeTrue(type != null && type.startsWith("text/event-stream"),
-          "this node does not serve GET /sse/channels/{name} (answered " + probe.getResponseCode() + ")");
-    } finally {
-      probe.disconnect();
-    }
   }
 
   private String base() {
