@@ -628,8 +628,13 @@
         this._emit(type, Object.assign({channel: this.channel}, m[type]));
         return;
       }
-      if (typeof m.seq !== 'number') return;
+      if (typeof m.seq !== 'number' || this.state !== 'subscribed') return; // while it resubscribes, recovery resends
       if (this.seq !== null && m.seq <= this.seq) return; // already passed on (a resumed stream overlaps)
+      if (this.seq !== null && m.seq > this.seq + 1 && this.channel !== 'time') {
+        // one was skipped (the server skips a socket whose queue is full): fetch it from history
+        this.client._resync(this);
+        return;
+      }
       this.seq = m.seq;
       this._emit('publication', {channel: this.channel, seq: m.seq, data: m.data});
     }
@@ -702,6 +707,18 @@
       sub.state = 'unsubscribed';
       if (!this._link) return Promise.resolve();
       return this._link.unsubscribe(sub.channel).then(() => undefined, () => undefined); // gone either way
+    }
+
+    /**
+     * Subscribes again from the subscription's position on the same link, when a publication is missing:
+     * the server replays the ones it keeps after the position, or says it cannot ('unrecovered').
+     */
+    _resync(sub) {
+      const link = this._link;
+      if (!link) return;
+      sub.state = 'subscribing';
+      const again = () => { if (this._link === link && this.subscriptions.get(sub.channel) === sub) this._subscribe(sub, link); };
+      link.unsubscribe(sub.channel).then(again, again);
     }
 
     /** Subscribes over a link, from the position the subscription has if it has one. */

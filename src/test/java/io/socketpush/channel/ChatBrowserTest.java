@@ -143,6 +143,27 @@ class ChatBrowserTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"websocket", "sse"})
+  void aSkippedPublicationIsFetchedFromHistoryWithoutReconnecting(String transport) throws Exception {
+    ChatPage page = open(transport);
+    page.script("window.__got = []; window.__events = [];"
+        + "const c = window.__c = SocketPush.channels({transports: [arguments[0]]});"
+        + "const s = window.__sub = c.subscribe('chat:gap', p => __got.push(p.seq + ':' + p.data));"
+        + "s.on('subscribed', e => __events.push('subscribed ' + e.recovered));"
+        // as the server does for a socket whose write queue is full: publication 2 never reaches the client
+        + "const real = s._message.bind(s); let skipped = false;"
+        + "s._message = m => { if (m.seq === 2 && !skipped) { skipped = true; return; } real(m); };", transport);
+    page.waitFor("the subscription", () -> page.list("__events").equals(List.of("subscribed undefined")));
+    publish("chat:gap", "\"one\"");
+    page.waitFor("a live publication", () -> page.list("__got").equals(List.of("1:one")));
+    publish("chat:gap", "\"two\"");
+    publish("chat:gap", "\"three\"");
+    page.waitFor("the skipped one fetched, in order, once",
+        () -> page.list("__got").equals(List.of("1:one", "2:two", "3:three")));
+    assertEquals(List.of("subscribed undefined", "subscribed true"), page.list("__events"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "sse"})
   void aPositionFromAnotherEpochIsReportedUnrecovered(String transport) throws Exception {
     publish("chat:old", "\"before\"");
     ChatPage page = open(transport);
