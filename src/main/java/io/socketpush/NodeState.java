@@ -3,6 +3,7 @@ package io.socketpush;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.socketpush.push.PushStats;
 import io.socketpush.security.HandshakePolicy;
+import io.socketpush.ws.BenchLoops;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -13,6 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class NodeState {
   private final PushStats stats;
   private final HandshakePolicy handshakes;
+  private final BenchLoops benchLoops = new BenchLoops();
   private final AtomicBoolean draining = new AtomicBoolean();
 
   NodeState(MeterRegistry registry, HandshakePolicy handshakes) {
@@ -23,6 +25,11 @@ public final class NodeState {
   /** Origin, token and limit checks, shared by every HTTP verticle instance: the limits are per node. */
   public HandshakePolicy handshakes() {
     return handshakes;
+  }
+
+  /** The {@code /ws/bench} hub of each event loop, where a broadcast is handed to every loop (bench.enabled only). */
+  public BenchLoops benchLoops() {
+    return benchLoops;
   }
 
   public PushStats stats() {

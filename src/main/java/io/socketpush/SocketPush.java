@@ -4,6 +4,7 @@ import io.socketpush.config.ServiceConfig;
 import io.socketpush.http.HttpVerticle;
 import io.socketpush.push.TickerVerticle;
 import io.socketpush.security.HandshakePolicy;
+import io.socketpush.ws.BenchBroadcastVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -30,6 +31,7 @@ public final class SocketPush {
   private final List<HttpVerticle> httpInstances = new CopyOnWriteArrayList<>();
   private String httpDeployment;
   private String tickerDeployment;
+  private String benchDeployment;
 
   private SocketPush(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
     this.vertx = vertx;
@@ -46,14 +48,21 @@ public final class SocketPush {
   }
 
   /**
-   * Deploys the HTTP verticles (so the fan-out listens), then the ticker.
+   * Deploys the bench broadcaster (only with {@code bench.enabled}: one per node, so each member
+   * answers a broadcast once), the HTTP verticles (so the fan-out listens), then the ticker.
    *
    * @param registry where the node's meters go: the one Vert.x reports to, so one scrape has both
    */
   public static Future<SocketPush> start(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
     SocketPush app = new SocketPush(vertx, config, registry);
     int port = config.http().port() == 0 ? -1 : config.http().port();
-    return vertx.deployVerticle(() -> app.newHttpVerticle(port), new DeploymentOptions().setInstances(config.http().instances()))
+    Future<String> bench = config.benchEnabled()
+        ? vertx.deployVerticle(new BenchBroadcastVerticle(app.node.benchLoops())) : Future.succeededFuture();
+    return bench
+        .compose(id -> {
+          app.benchDeployment = id;
+          return vertx.deployVerticle(() -> app.newHttpVerticle(port), new DeploymentOptions().setInstances(config.http().instances()));
+        })
         .compose(id -> {
           app.httpDeployment = id;
           return vertx.deployVerticle(new TickerVerticle(config.tick(), app.node.stats(), LEADER_POLL_MS));
@@ -93,6 +102,7 @@ public final class SocketPush {
     return Future.any(Future.join(closing), grace)
         .eventually(() -> vertx.undeploy(httpDeployment))
         .eventually(() -> vertx.undeploy(tickerDeployment))
+        .eventually(() -> benchDeployment == null ? Future.succeededFuture() : vertx.undeploy(benchDeployment))
         .mapEmpty();
   }
 }

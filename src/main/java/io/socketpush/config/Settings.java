@@ -101,7 +101,7 @@ public final class Settings {
       "messages one echo socket may send per second, with a burst of one second's worth (1008 beyond); 0: no limit");
 
   public static final Setting<Boolean> BENCH_ENABLED = Setting.flag("bench.enabled", false,
-      "serve /ws/bench (the websocket-shootout protocol) for benchmarks; off in production, where one broadcast writes to every bench socket");
+      "serve /ws/bench (the websocket-shootout protocol) for benchmarks; off in production, where one broadcast writes to every bench socket of the cluster");
 
   public static final Setting<String> LOG_FORMAT = Setting.choice("log.format", "text",
       "text, or json for one JSON object per line", "text", "json");

@@ -43,6 +43,7 @@ public final class HttpVerticle extends VerticleBase {
   private SessionRegistry sessions;
   private TickFanOut fanOut;
   private Transports transports;
+  private BenchEndpoint bench;
 
   /** @param port the port to bind: the configured one, or -1 for a random port shared by all instances */
   public HttpVerticle(ServiceConfig config, NodeState node, int port) {
@@ -65,7 +66,8 @@ public final class HttpVerticle extends VerticleBase {
       endpoints.put(path, time);
     }
     if (config.benchEnabled()) {
-      endpoints.put("/ws/bench", new BenchEndpoint(vertx, hub, node.stats()));
+      bench = new BenchEndpoint(context, hub, node.benchLoops());
+      endpoints.put("/ws/bench", bench);
     }
     transports = new Transports(vertx, config, node, hub, fanOut);
     HttpServerOptions options = new HttpServerOptions()
@@ -109,6 +111,9 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (bench != null) {
+      bench.stop();
+    }
     transports.stop();
     return Future.join(fanOut.stop(), server.close());
   }
