@@ -198,7 +198,8 @@ public final class Bench {
         }
         Conn[] senders = new Conn[concurrent];
         for (int i = 0; i < concurrent; i++) {
-          senders[i] = conns.get(i * (conns.size() / concurrent));
+          // + i: with --ports, client j is on ports[j % n], so the senders land on different members
+          senders[i] = conns.get(Math.min(conns.size() - 1, i * (conns.size() / concurrent) + i));
         }
         runSamples(sink, senders, Math.min(samples, 8), conns.size()); // warm-up, not counted
         client.reset();
