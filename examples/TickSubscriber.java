@@ -1,6 +1,8 @@
 /*
- * A plain Vert.x member that joins a socket-push cluster and logs every time tick it receives.
- * It shows the one thing another service needs: the cluster's Hazelcast settings and the address.
+ * A plain Vert.x member that joins a socket-push cluster, logs every time tick it receives, and
+ * every tenth tick publishes a headline on the channel news:example (which socket-push clients can
+ * subscribe to). It shows what another service needs: the cluster's Hazelcast settings, the
+ * addresses, and to join as a Hazelcast lite member.
  *
  * Run it beside a cluster started by scripts/cluster.sh (Java runs the source file directly):
  *
@@ -20,12 +22,17 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 public class TickSubscriber {
   /** socket-push publishes {"time":"2026.11.25 19:58:08","ts":1795636872927} here once per tick. */
   static final String TIME_TICKS = "socket-push.time.ticks";
+  /** Publish on a channel: body {"channel":…,"data":…}, reply {"channel":…,"seq":N}. */
+  static final String CHANNELS_PUBLISH = "channels.publish";
 
   public static void main(String[] args) {
     String host = env("CLUSTER_HOST", "127.0.0.1");
     int port = Integer.parseInt(env("CLUSTER_PORT", "5799"));
 
     Config hazelcast = ConfigUtil.loadConfig(); // keeps the maps Vert.x needs
+    // a lite member holds no partitions: socket-push keeps its channels' logs in partitioned maps
+    // changed by its own entry processors, which a member without its classes could not run
+    hazelcast.setLiteMember(true);
     hazelcast.setClusterName(env("CLUSTER_NAME", "socket-push"));
     hazelcast.setProperty("hazelcast.logging.type", "slf4j");
     hazelcast.setProperty("hazelcast.phone.home.enabled", "false");
@@ -48,8 +55,16 @@ public class TickSubscriber {
         .withClusterManager(new HazelcastClusterManager(hazelcast))
         .buildClustered()
         .onSuccess(vertx -> {
-          vertx.eventBus().<JsonObject>consumer(TIME_TICKS, tick ->
-              System.out.println("tick " + tick.body().getString("time") + " ts=" + tick.body().getLong("ts")));
+          vertx.eventBus().<JsonObject>consumer(TIME_TICKS, tick -> {
+            System.out.println("tick " + tick.body().getString("time") + " ts=" + tick.body().getLong("ts"));
+            if (tick.body().getLong("ts") / 1000 % 10 == 0) {
+              JsonObject headline = new JsonObject().put("channel", "news:example")
+                  .put("data", new JsonObject().put("headline", "it is " + tick.body().getString("time")));
+              vertx.eventBus().<JsonObject>request(CHANNELS_PUBLISH, headline)
+                  .onSuccess(reply -> System.out.println("published news:example seq=" + reply.body().getLong("seq")))
+                  .onFailure(err -> System.err.println("publish refused: " + err.getMessage()));
+            }
+          });
           System.out.println("joined cluster '" + hazelcast.getClusterName() + "', listening on " + TIME_TICKS);
         })
         .onFailure(err -> {

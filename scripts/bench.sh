@@ -6,9 +6,12 @@
 #   scripts/bench.sh broadcast --server ours|floor [--clients N | --initial 1000 --step 1000 --max 19000]
 #   scripts/bench.sh fanout    --server-pid PID --port 8080 ...   (a server already running: not started/stopped)
 #   scripts/bench.sh plot      [--results docs/bench/results.jsonl] [--out docs]
+#   scripts/bench.sh transports [--clients 100,1000,5000] [--seconds 20] [--transports idle,poll,longpoll,sse,sockjs,websocket]
+#   scripts/bench.sh transports-plot [--results docs/bench/transports.jsonl] [--out docs]
 #
 # Builds what it needs, starts the server as a child process (so its PID is known) and stops it
-# after. One JSON line per run is printed and appended to docs/bench/results.jsonl.
+# after. One JSON line per run is printed and appended to docs/bench/results.jsonl (transports:
+# docs/bench/transports.jsonl, then docs/transports-*.png are redrawn and the table printed).
 # SKIP_BUILD=1 reuses the last build.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -33,6 +33,11 @@
     return q ? url + (url.indexOf('?') < 0 ? '?' : '&') + q : url;
   }
 
+  /** Full jitter: a random delay in [0, min(20 s, 0.5 s × 2^attempt)). */
+  function backoff(attempt) {
+    return Math.random() * Math.min(20000, 500 * 2 ** attempt);
+  }
+
   /** Reports a failure on the next turn, so that handlers set after the constructor still see it. */
   function failSoon(on, reason) {
     const t = setTimeout(() => on.fail(reason), 0);
@@ -280,8 +285,7 @@
         return;
       }
       if (nextTransport) this._index = 0;
-      const delay = Math.random() * Math.min(20000, 500 * 2 ** this._attempt++);
-      this._timer = setTimeout(() => this._connect(), delay);
+      this._timer = setTimeout(() => this._connect(), backoff(this._attempt++));
     }
 
     /** A tick at or before the last ts seen (a resumed stream, a switch of transport) is not shown again. */
@@ -305,6 +309,481 @@
       this._listeners[type].slice().forEach(l => l.call(this, event));
     }
   }
+
+  /* ------------------------------------------------------------------------------------------------------
+   * Channels: many channels over one connection (/ws), or one SSE stream per channel where there is no
+   * WebSocket, with the same reconnection as above. Each subscription remembers the epoch and seq of the
+   * last publication it passed on and, after a reconnection, subscribes again from there (since/epoch), so
+   * nothing is missed or shown twice; when the server can no longer give back what was missed it says so
+   * ('unrecovered'), and the page can reload.
+   *
+   *   const c = SocketPush.channels({name: 'alice'});
+   *   const room = c.subscribe('chat:lobby', p => console.log(p.seq, p.data));
+   *   room.on('join', e => console.log(e.name, 'joined')).on('unrecovered', () => location.reload());
+   *   room.publish({text: 'hi'}); room.presence().then(p => console.log(p.count, p.clients));
+   * ------------------------------------------------------------------------------------------------------ */
+
+  const CHANNEL_TRANSPORTS = ['websocket', 'sse'];
+
+  /** A rejected request: code is the server's (a number, e.g. 103) or 'disconnected' / 'timeout' / an HTTP status. */
+  function channelError(code, message) {
+    const error = new Error(message);
+    error.code = code;
+    return error;
+  }
+
+  /** A channel name in a URL path: its characters (letters, digits, _-.:@=) need no escaping but to be safe. */
+  function channelPath(channel) {
+    return encodeURIComponent(channel).replace(/%3A/gi, ':').replace(/%40/g, '@').replace(/%3D/gi, '=');
+  }
+
+  class Emitter {
+    constructor(types) {
+      this._listeners = {};
+      types.forEach(t => { this._listeners[t] = []; });
+    }
+
+    on(type, listener) {
+      if (!this._listeners[type]) throw new Error('no such event: ' + type);
+      this._listeners[type].push(listener);
+      return this;
+    }
+
+    off(type, listener) {
+      this._listeners[type] = (this._listeners[type] || []).filter(l => l !== listener);
+      return this;
+    }
+
+    _emit(type, fields) {
+      const event = Object.assign({type: type, target: this}, fields);
+      this._listeners[type].slice().forEach(l => {
+        try {
+          l.call(this, event);
+        } catch (e) {
+          setTimeout(() => { throw e; }, 0); // a page's bug must not break the client; report it
+        }
+      });
+    }
+  }
+
+  /** A link that could not be made: every request fails, and the failure is reported on the next turn. */
+  function failedLink(on, reason) {
+    const failing = failSoon(on, reason);
+    const refuse = () => Promise.reject(channelError('disconnected', reason));
+    return {subscribe: refuse, unsubscribe: refuse, publish: refuse, presence: refuse, close: failing.close};
+  }
+
+  /*
+   * Each channel transport makes one link: subscribe(channel, since, epoch), unsubscribe(channel),
+   * publish(channel, data) and presence(channel) return promises of the server's result; on.open() once it
+   * works, on.message(object) for every publication or presence event, on.fail(reason) when it ends.
+   */
+  const CHANNEL_LINKS = {
+    /** One socket on /ws for every channel: requests with ids, replies, and what the channels push. */
+    websocket(client, on) {
+      if (typeof WebSocket !== 'function') return failedLink(on, 'WebSocket unavailable');
+      const url = withQuery(client.base + '/ws', {name: client.options.name, token: client.options.token});
+      let ws;
+      try {
+        ws = new WebSocket(url.replace(/^http/, 'ws'));
+      } catch (e) {
+        return failedLink(on, 'WebSocket: ' + e.message);
+      }
+      const pending = new Map();
+      const queued = []; // requests made while the socket opens
+      let nextId = 1;
+      const failAll = reason => {
+        pending.forEach(p => { clearTimeout(p.timer); p.reject(channelError('disconnected', reason)); });
+        pending.clear();
+        queued.length = 0;
+      };
+      ws.onopen = () => {
+        queued.splice(0).forEach(text => ws.send(text));
+        on.open();
+      };
+      ws.onmessage = e => {
+        let m;
+        try {
+          m = JSON.parse(e.data);
+        } catch (x) {
+          return;
+        }
+        const p = m.id !== undefined && pending.get(m.id);
+        if (p) {
+          pending.delete(m.id);
+          clearTimeout(p.timer);
+          if (m.error) p.reject(channelError(m.error.code, m.error.message));
+          else p.resolve(m.result);
+        } else if (m.channel) {
+          on.message(m);
+        }
+      };
+      ws.onclose = e => {
+        failAll('WebSocket closed (' + e.code + ')');
+        on.fail('WebSocket closed (' + e.code + ')');
+      };
+      const call = request => new Promise((resolve, reject) => {
+        if (ws.readyState > 1) {
+          reject(channelError('disconnected', 'not connected'));
+          return;
+        }
+        const id = nextId++;
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(channelError('timeout', request.op + ' got no reply in time'));
+          on.fail('no reply to ' + request.op); // a server that stops answering: start again on another socket
+        }, client.options.requestTimeoutMs || 10000);
+        pending.set(id, {resolve: resolve, reject: reject, timer: timer});
+        const text = JSON.stringify(Object.assign({id: id}, request));
+        if (ws.readyState === 1) ws.send(text);
+        else queued.push(text);
+      });
+      return {
+        subscribe: (channel, since, epoch) => call(since === undefined
+          ? {op: 'subscribe', channel: channel}
+          : {op: 'subscribe', channel: channel, since: since, epoch: epoch}),
+        unsubscribe: channel => call({op: 'unsubscribe', channel: channel}),
+        publish: (channel, data) => call({op: 'publish', channel: channel, data: data}),
+        presence: channel => call({op: 'presence', channel: channel}),
+        close: () => {
+          ws.onclose = null;
+          failAll('closed');
+          ws.close(1000);
+        },
+      };
+    },
+
+    /*
+     * One EventSource per channel on /sse/channels/{name}: first an 'subscribed' event (the subscribe result),
+     * then publications as messages (id: <epoch>-<seq>), presence as 'join' / 'leave' events; ?lastEventId=
+     * recovers. Publishing and presence are REST: POST /api/channels/{name}, GET /api/channels/{name}/presence.
+     */
+    sse(client, on) {
+      if (typeof EventSource !== 'function') return failedLink(on, 'EventSource unavailable');
+      const streams = new Map();
+      let opened = false;
+      const open = () => {
+        if (!opened) {
+          opened = true;
+          on.open();
+        }
+      };
+      const idle = setTimeout(() => { if (!streams.size) open(); }, 0); // nothing to follow yet: nothing to prove
+      const headers = client.options.token ? {Authorization: 'Bearer ' + client.options.token} : {};
+
+      async function rest(method, path, body) {
+        let response;
+        try {
+          response = await fetch(client.base + path, {
+            method: method, cache: 'no-store', body: body,
+            headers: body === undefined ? headers : Object.assign({'Content-Type': 'application/json'}, headers),
+          });
+        } catch (e) {
+          throw channelError('disconnected', method + ' ' + path + ' failed');
+        }
+        let json = null;
+        try {
+          json = await response.json();
+        } catch (e) {
+          // no JSON body: the status says it
+        }
+        if (response.ok) return json;
+        throw json && json.error ? channelError(json.error.code, json.error.message)
+          : channelError(response.status, method + ' ' + path + ' answered ' + response.status);
+      }
+
+      /**
+       * Why a stream was refused: asks the same URL once with fetch, whose answer, unlike EventSource's, can
+       * be read. A refusal of the channel (400, 401, 403, 404: the codes of /ws) is final; anything else passes.
+       */
+      async function refusal(url) {
+        const abort = new AbortController();
+        try {
+          const response = await fetch(url, {signal: abort.signal, cache: 'no-store', headers: headers});
+          if (response.ok) return null; // it opens now: the failure was passing
+          const text = (await response.text().catch(() => '')).trim();
+          let json = null;
+          try {
+            json = JSON.parse(text);
+          } catch (e) {
+            // the reason as plain text
+          }
+          if (json && json.error) return channelError(json.error.code, json.error.message);
+          const code = {400: 107, 401: 101, 403: 103, 404: 102}[response.status];
+          return code ? channelError(code, text || 'refused with ' + response.status) : null;
+        } catch (e) {
+          return null;
+        } finally {
+          abort.abort();
+        }
+      }
+
+      return {
+        subscribe(channel, since, epoch) {
+          return new Promise((resolve, reject) => {
+            const url = withQuery(client.base + '/sse/channels/' + channelPath(channel), {
+              name: client.options.name, token: client.options.token,
+              lastEventId: since === undefined ? undefined : epoch + '-' + since,
+            });
+            const es = new EventSource(url);
+            streams.set(channel, es);
+            let subscribed = false;
+            const parse = text => {
+              try {
+                return JSON.parse(text);
+              } catch (e) {
+                return null;
+              }
+            };
+            es.onopen = open;
+            es.addEventListener('subscribed', e => {
+              subscribed = true;
+              resolve(parse(e.data));
+            });
+            es.onmessage = e => {
+              const m = parse(e.data);
+              if (m && m.channel) on.message(m);
+            };
+            ['join', 'leave'].forEach(type => es.addEventListener(type, e => {
+              const m = parse(e.data);
+              // the same JSON as on /ws ({"channel":…,"join":{…}}), or the client alone
+              if (m) on.message(m[type] ? m : {channel: channel, [type]: m});
+            }));
+            es.onerror = async () => {
+              const refused = es.readyState === 2 && !subscribed; // an HTTP refusal, not a dropped stream
+              es.close();
+              if (streams.get(channel) !== es) return;
+              streams.delete(channel);
+              const why = refused ? await refusal(url) : null;
+              if (why && why.code !== 100 && why.code !== 111) {
+                reject(why); // this channel is refused (unknown, forbidden, ...): the others go on
+                return;
+              }
+              reject(channelError('disconnected', 'event stream of ' + channel + ' failed'));
+              on.fail('event stream of ' + channel + ' failed');
+            };
+          });
+        },
+        unsubscribe(channel) {
+          const es = streams.get(channel);
+          if (es) es.close();
+          streams.delete(channel);
+          return Promise.resolve({});
+        },
+        publish: (channel, data) => rest('POST', '/api/channels/' + channelPath(channel), JSON.stringify(data === undefined ? null : data)),
+        presence: channel => rest('GET', '/api/channels/' + channelPath(channel) + '/presence'),
+        close: () => {
+          clearTimeout(idle);
+          streams.forEach(es => es.close());
+          streams.clear();
+        },
+      };
+    },
+  };
+
+  /**
+   * One channel followed by a Channels client. Events: 'publication' ({channel, seq, data}), 'subscribed'
+   * (after every (re)subscription: {channel, epoch, seq, recovered}, recovered only when a position was
+   * given), 'unrecovered' (publications since the position it had may be lost: reload what the page shows),
+   * 'join' and 'leave' ({channel, client, user, name}, on channels with presence), 'error' ({code, message}:
+   * the server refused the subscription; it is over).
+   */
+  class Subscription extends Emitter {
+    constructor(client, channel, options) {
+      super(['publication', 'subscribed', 'unrecovered', 'join', 'leave', 'error']);
+      this.client = client;
+      this.channel = channel;
+      /** 'subscribing', 'subscribed' or 'unsubscribed'. */
+      this.state = 'subscribing';
+      /** Where the subscription is: the epoch of the channel's numbering and the last seq passed on. */
+      this.epoch = (options && options.epoch) || null;
+      this.seq = this.epoch && options && typeof options.since === 'number' ? options.since : null;
+    }
+
+    publish(data) {
+      return this.client.publish(this.channel, data);
+    }
+
+    presence() {
+      return this.client.presence(this.channel);
+    }
+
+    unsubscribe() {
+      return this.client._unsubscribe(this);
+    }
+
+    _subscribed(result, since) {
+      const asked = since !== undefined;
+      const lost = asked && result.recovered === false;
+      if (!asked || lost || result.epoch !== this.epoch) this.seq = result.seq;
+      this.epoch = result.epoch;
+      this.state = 'subscribed';
+      this._emit('subscribed', {channel: this.channel, epoch: result.epoch, seq: result.seq, recovered: result.recovered});
+      if (lost) this._emit('unrecovered', {channel: this.channel, since: since, epoch: result.epoch, seq: result.seq});
+    }
+
+    _message(m) {
+      if (m.join || m.leave) {
+        const type = m.join ? 'join' : 'leave';
+        this._emit(type, Object.assign({channel: this.channel}, m[type]));
+        return;
+      }
+      if (typeof m.seq !== 'number') return;
+      if (this.seq !== null && m.seq <= this.seq) return; // already passed on (a resumed stream overlaps)
+      this.seq = m.seq;
+      this._emit('publication', {channel: this.channel, seq: m.seq, data: m.data});
+    }
+  }
+
+  /**
+   * A connection to the service's channels. Events: 'open' ({transport}), 'close' ({reason}: it dropped and
+   * will reconnect), 'error' ({reason}: a transport could not open). Options: name (shown in presence),
+   * token (a JWT), transports (default websocket, sse), base (default this page's origin),
+   * connectTimeoutMs (5000), requestTimeoutMs (10000).
+   */
+  class Channels extends Emitter {
+    constructor(options) {
+      super(['open', 'close', 'error']);
+      this.options = options || {};
+      this.transports = (this.options.transports || CHANNEL_TRANSPORTS).filter(t => CHANNEL_LINKS[t]);
+      if (!this.transports.length) throw new Error('no channel transport in ' + this.options.transports);
+      this.base = (this.options.base || global.location.origin).replace(/\/$/, '');
+      this.readyState = CONNECTING;
+      this.transport = null;
+      this.subscriptions = new Map();
+      this._index = 0;
+      this._attempt = 0;
+      this._stopped = false;
+      this._timer = null;
+      this._link = null;
+      this._connect();
+    }
+
+    /** Follows a channel; onPublication(publication) gets each publication ({channel, seq, data}). */
+    subscribe(channel, onPublication, options) {
+      if (this._stopped) throw new Error('closed');
+      if (this.subscriptions.has(channel)) throw new Error('already subscribed to ' + channel);
+      const sub = new Subscription(this, channel, options);
+      if (onPublication) sub.on('publication', onPublication);
+      this.subscriptions.set(channel, sub);
+      if (this._link) this._subscribe(sub, this._link);
+      return sub;
+    }
+
+    /** Publishes on a channel (no subscription needed): a promise of {channel, seq}. */
+    publish(channel, data) {
+      if (this.readyState !== OPEN) return Promise.reject(channelError('disconnected', 'not connected'));
+      return this._link.publish(channel, data);
+    }
+
+    /** Who is in a channel: a promise of {channel, count, clients?}. */
+    presence(channel) {
+      if (this.readyState !== OPEN) return Promise.reject(channelError('disconnected', 'not connected'));
+      return this._link.presence(channel);
+    }
+
+    /** Closes for good: no reconnection. */
+    close() {
+      if (this._stopped) return;
+      this._stopped = true;
+      clearTimeout(this._timer);
+      if (this._link) this._link.close();
+      this._link = null;
+      this.subscriptions.forEach(sub => { sub.state = 'unsubscribed'; });
+      this.subscriptions.clear();
+      const wasOpen = this.readyState === OPEN;
+      this.readyState = CLOSED;
+      if (wasOpen) this._emit('close', {reason: 'closed by the page', transport: this.transport});
+    }
+
+    _unsubscribe(sub) {
+      if (this.subscriptions.get(sub.channel) !== sub) return Promise.resolve();
+      this.subscriptions.delete(sub.channel);
+      sub.state = 'unsubscribed';
+      if (!this._link) return Promise.resolve();
+      return this._link.unsubscribe(sub.channel).then(() => undefined, () => undefined); // gone either way
+    }
+
+    /** Subscribes over a link, from the position the subscription has if it has one. */
+    _subscribe(sub, link) {
+      sub.state = 'subscribing';
+      const since = sub.epoch && sub.seq !== null ? sub.seq : undefined;
+      link.subscribe(sub.channel, since, sub.epoch).then(result => {
+        if (this._link === link && this.subscriptions.get(sub.channel) === sub) sub._subscribed(result, since);
+      }, error => {
+        if (this._link !== link || this.subscriptions.get(sub.channel) !== sub) return;
+        if (error.code === 'disconnected' || error.code === 'timeout') return; // the link reconnects
+        if (error.code === 100 || error.code === 111) { // the server asks to try again
+          setTimeout(() => { if (this._link === link && this.subscriptions.get(sub.channel) === sub) this._subscribe(sub, link); },
+            backoff(2));
+          return;
+        }
+        this.subscriptions.delete(sub.channel);
+        sub.state = 'unsubscribed';
+        sub._emit('error', {code: error.code, message: error.message});
+      });
+    }
+
+    _connect() {
+      if (this._stopped) return;
+      const name = this.transports[this._index];
+      this.transport = name;
+      this.readyState = CONNECTING;
+      let opened = false;
+      const timeout = setTimeout(() => handlers.fail(name + ' did not open in time'), this.options.connectTimeoutMs || 5000);
+      const handlers = {
+        open: () => {
+          if (this._link !== link || opened) return;
+          opened = true;
+          clearTimeout(timeout);
+          this._attempt = 0;
+          this.readyState = OPEN;
+          this._emit('open', {transport: name});
+        },
+        message: m => {
+          if (this._link !== link) return;
+          const sub = this.subscriptions.get(m.channel);
+          if (sub) sub._message(m);
+        },
+        fail: reason => {
+          if (this._link !== link) return;
+          clearTimeout(timeout);
+          this._link = null;
+          link.close();
+          this.subscriptions.forEach(sub => { sub.state = 'subscribing'; });
+          if (opened) {
+            this.readyState = CLOSED;
+            this._emit('close', {reason: reason, transport: name});
+            this._reconnect(false);
+          } else {
+            this._emit('error', {reason: reason, transport: name});
+            this._reconnect(true);
+          }
+        },
+      };
+      const link = CHANNEL_LINKS[name](this, handlers);
+      this._link = link;
+      this.subscriptions.forEach(sub => this._subscribe(sub, link));
+    }
+
+    /** The next transport at once if this one never opened; otherwise, or past the last one, after a backoff. */
+    _reconnect(nextTransport) {
+      if (this._stopped) return;
+      if (nextTransport && this._index + 1 < this.transports.length) {
+        this._index++;
+        this._connect();
+        return;
+      }
+      if (nextTransport) this._index = 0;
+      this._timer = setTimeout(() => this._connect(), backoff(this._attempt++));
+    }
+  }
+
+  /** Channels over one connection: see Channels. */
+  SocketPush.channels = options => new Channels(options);
+  SocketPush.Channels = Channels;
+  SocketPush.CHANNEL_TRANSPORTS = Object.keys(CHANNEL_LINKS);
+
 
   SocketPush.CONNECTING = CONNECTING;
   SocketPush.OPEN = OPEN;

@@ -1,14 +1,17 @@
 package io.socketpush;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.socketpush.channel.ChannelService;
 import io.socketpush.push.PushStats;
 import io.socketpush.security.HandshakePolicy;
 import io.socketpush.ws.BenchLoops;
 
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
 
 /**
- * What the verticles of one node share: its counters and whether it is draining. Made once by
+ * What the verticles of one node share: its counters, its channels and whether it is draining. Made once by
  * {@link SocketPush} and handed to each verticle; no static state.
  */
 public final class NodeState {
@@ -16,15 +19,23 @@ public final class NodeState {
   private final HandshakePolicy handshakes;
   private final BenchLoops benchLoops = new BenchLoops();
   private final AtomicBoolean draining = new AtomicBoolean();
+  private final ChannelService channels;
 
-  NodeState(MeterRegistry registry, HandshakePolicy handshakes) {
-    this.stats = new PushStats(registry);
+  NodeState(MeterRegistry registry, HandshakePolicy handshakes, UnaryOperator<String> channelLabel,
+            Function<PushStats, ChannelService> channels) {
+    this.stats = new PushStats(registry, channelLabel);
+    this.channels = channels.apply(stats);
     this.handshakes = handshakes;
   }
 
   /** Origin, token and limit checks, shared by every HTTP verticle instance: the limits are per node. */
   public HandshakePolicy handshakes() {
     return handshakes;
+  }
+
+  /** The node's channels: rules, publishing, history, presence. */
+  public ChannelService channels() {
+    return channels;
   }
 
   /** The {@code /ws/bench} hub of each event loop, where a broadcast is handed to every loop (bench.enabled only). */

@@ -1,5 +1,10 @@
 package io.socketpush;
 
+import io.socketpush.channel.ChannelBackend;
+import io.socketpush.channel.ChannelService;
+import io.socketpush.channel.ChannelsVerticle;
+import io.socketpush.channel.HazelcastBackend;
+import io.socketpush.channel.LocalBackend;
 import io.socketpush.config.ServiceConfig;
 import io.socketpush.http.HttpVerticle;
 import io.socketpush.push.TickerVerticle;
@@ -13,6 +18,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -31,13 +37,17 @@ public final class SocketPush {
   private final List<HttpVerticle> httpInstances = new CopyOnWriteArrayList<>();
   private String httpDeployment;
   private String tickerDeployment;
+  private String channelsDeployment;
   private String benchDeployment;
 
   private SocketPush(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
     this.vertx = vertx;
     this.config = config;
-    this.node = new NodeState(registry, new HandshakePolicy(vertx, config));
     ClusterManager cluster = ((VertxInternal) vertx).clusterManager();
+    ChannelBackend backend = cluster instanceof HazelcastClusterManager hazelcast
+        ? new HazelcastBackend(vertx, hazelcast.getHazelcastInstance()) : new LocalBackend();
+    this.node = new NodeState(registry, new HandshakePolicy(vertx, config), config.channels()::label,
+        stats -> new ChannelService(vertx, config.channels(), backend, stats));
     Gauge.builder("socketpush.cluster.members", () -> cluster == null ? 1 : cluster.getNodes().size())
         .description("members of the cluster this node sees, itself included").register(registry);
   }
@@ -48,17 +58,21 @@ public final class SocketPush {
   }
 
   /**
-   * Deploys the bench broadcaster (only with {@code bench.enabled}: one per node, so each member
-   * answers a broadcast once), the HTTP verticles (so the fan-out listens), then the ticker.
+   * Deploys the channels' event-bus API, the bench broadcaster (only with {@code bench.enabled}: one
+   * per node, so each member answers a broadcast once), the HTTP verticles (so the fan-outs listen),
+   * then the ticker.
    *
    * @param registry where the node's meters go: the one Vert.x reports to, so one scrape has both
    */
   public static Future<SocketPush> start(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
     SocketPush app = new SocketPush(vertx, config, registry);
     int port = config.http().port() == 0 ? -1 : config.http().port();
-    Future<String> bench = config.benchEnabled()
-        ? vertx.deployVerticle(new BenchBroadcastVerticle(app.node.benchLoops())) : Future.succeededFuture();
-    return bench
+    return vertx.deployVerticle(new ChannelsVerticle(app.node.channels()))
+        .compose(id -> {
+          app.channelsDeployment = id;
+          return config.benchEnabled()
+              ? vertx.deployVerticle(new BenchBroadcastVerticle(app.node.benchLoops())) : Future.<String>succeededFuture();
+        })
         .compose(id -> {
           app.benchDeployment = id;
           return vertx.deployVerticle(() -> app.newHttpVerticle(port), new DeploymentOptions().setInstances(config.http().instances()));
@@ -102,6 +116,7 @@ public final class SocketPush {
     return Future.any(Future.join(closing), grace)
         .eventually(() -> vertx.undeploy(httpDeployment))
         .eventually(() -> vertx.undeploy(tickerDeployment))
+        .eventually(() -> vertx.undeploy(channelsDeployment))
         .eventually(() -> benchDeployment == null ? Future.succeededFuture() : vertx.undeploy(benchDeployment))
         .mapEmpty();
   }

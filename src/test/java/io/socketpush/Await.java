@@ -16,4 +16,13 @@ public final class Await {
       Thread.sleep(100);
     }
   }
+
+  /** The future's result, waited for from a test thread (never an event loop); fails the test after {@code seconds}. */
+  public static <T> T result(io.vertx.core.Future<T> future, long seconds) {
+    try {
+      return future.await(seconds, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("no result within " + seconds + " s");
+    }
+  }
 }

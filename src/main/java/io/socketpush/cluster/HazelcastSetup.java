@@ -2,6 +2,9 @@ package io.socketpush.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.MapConfig;
+import io.socketpush.channel.ChannelBackend;
+import io.socketpush.channel.HazelcastBackend;
 import com.hazelcast.config.NetworkConfig;
 import io.socketpush.config.ClusterConfig;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
@@ -35,6 +38,12 @@ public final class HazelcastSetup {
     // the master waits this long for more members before admitting one: 5 s by default
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
     config.setProperty("hazelcast.socket.bind.any", "false");
+
+    // channel logs: one synchronous backup (an acknowledged publication survives one member's loss);
+    // a channel idle for a day is forgotten, as standalone
+    config.addMapConfig(new MapConfig(HazelcastBackend.LOGS).setBackupCount(1).setAsyncBackupCount(0)
+        .setMaxIdleSeconds((int) (ChannelBackend.IDLE_FORGOTTEN_MS / 1000)));
+    config.addMapConfig(new MapConfig(HazelcastBackend.PRESENCE).setBackupCount(1).setAsyncBackupCount(0));
 
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(cluster.port()).setPortAutoIncrement(false);

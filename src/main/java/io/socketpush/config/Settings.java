@@ -100,6 +100,18 @@ public final class Settings {
   public static final Setting<Integer> LIMITS_ECHO_MESSAGES_PER_SECOND = Setting.integer("limits.echoMessagesPerSecond", 1000, 0, 10_000_000,
       "messages one echo socket may send per second, with a burst of one second's worth (1008 beyond); 0: no limit");
 
+  public static final Setting<java.util.List<ChannelRule>> CHANNELS_RULES = Setting.custom("channels.rules",
+      ChannelConfig.defaultRules(),
+      "channel rules by name pattern, first match wins (JSON array; see Channels)", ChannelConfig::parseRules);
+  public static final Setting<Integer> CHANNELS_MAX_PER_CONNECTION = Setting.integer("channels.maxPerConnection", 128, 1, 100_000,
+      "channels one connection may follow (error 106 beyond)");
+  public static final Setting<Integer> CHANNELS_PUBLISHES_PER_SECOND = Setting.integer("channels.publishesPerSecond", 20, 1, 1_000_000,
+      "publications one connection may make per second, burst of one second's worth (error 111 beyond; close 1008 after another second's worth)");
+  public static final Setting<Integer> CHANNELS_REQUESTS_PER_SECOND = Setting.integer("channels.requestsPerSecond", 100, 1, 1_000_000,
+      "messages one channel connection (/ws, /sockjs/channels) may send per second, burst of one second's worth (close 1008 beyond)");
+  public static final Setting<String> CHANNELS_API_KEY = Setting.text("channels.apiKey", "",
+      "key of POST /api/channels/{name} for server-side publishers (X-API-Key header); empty: JWTs only").env("CHANNELS_API_KEY");
+
   public static final Setting<Boolean> BENCH_ENABLED = Setting.flag("bench.enabled", false,
       "serve /ws/bench (the websocket-shootout protocol) for benchmarks; off in production, where one broadcast writes to every bench socket of the cluster");
 
@@ -120,6 +132,8 @@ public final class Settings {
       SECURITY_JWT_SECRET, SECURITY_JWT_PUBLIC_KEY, SECURITY_JWT_ISSUER, SECURITY_JWT_AUDIENCE, TLS_CERT, TLS_KEY,
       LIMITS_MAX_CONNECTIONS, LIMITS_MAX_CONNECTIONS_PER_IP, LIMITS_NEW_CONNECTIONS_PER_SECOND,
       LIMITS_ECHO_MESSAGES_PER_SECOND,
+      CHANNELS_RULES, CHANNELS_MAX_PER_CONNECTION, CHANNELS_PUBLISHES_PER_SECOND, CHANNELS_REQUESTS_PER_SECOND,
+      CHANNELS_API_KEY,
       BENCH_ENABLED,
       LOG_LEVEL, LOG_FORMAT);
 }

@@ -2,10 +2,12 @@ package io.socketpush.http;
 
 import io.socketpush.NodeState;
 import io.socketpush.config.ServiceConfig;
+import io.socketpush.channel.ChannelFanOut;
 import io.socketpush.push.Hub;
 import io.socketpush.push.TickFanOut;
 import io.socketpush.transport.Transports;
 import io.socketpush.ws.BenchEndpoint;
+import io.socketpush.ws.ChannelEndpoint;
 import io.socketpush.ws.CloseCodes;
 import io.socketpush.ws.EchoEndpoint;
 import io.socketpush.ws.Endpoint;
@@ -42,6 +44,7 @@ public final class HttpVerticle extends VerticleBase {
   private HttpServer server;
   private SessionRegistry sessions;
   private TickFanOut fanOut;
+  private ChannelFanOut channelFanOut;
   private Transports transports;
   private BenchEndpoint bench;
 
@@ -65,11 +68,13 @@ public final class HttpVerticle extends VerticleBase {
     for (String path : new String[] {"/ws/time", "/z/test_websocket", "/z/test_websocket/"}) {
       endpoints.put(path, time);
     }
+    channelFanOut = new ChannelFanOut(vertx, hub, node.channels(), fanOut, node.stats(), config.tick().periodMs());
+    endpoints.put("/ws", new ChannelEndpoint(channelFanOut));
     if (config.benchEnabled()) {
       bench = new BenchEndpoint(context, hub, node.benchLoops());
       endpoints.put("/ws/bench", bench);
     }
-    transports = new Transports(vertx, config, node, hub, fanOut);
+    transports = new Transports(vertx, config, node, hub, fanOut, channelFanOut);
     HttpServerOptions options = new HttpServerOptions()
         .setMaxWebSocketFrameSize(config.ws().maxMessageBytes())
         .setMaxWebSocketMessageSize(config.ws().maxMessageBytes())
@@ -85,11 +90,11 @@ public final class HttpVerticle extends VerticleBase {
           .setCertPath(config.security().tlsCert()).setKeyPath(config.security().tlsKey()));
     }
     server = vertx.createHttpServer(options)
-        .requestHandler(Routes.create(vertx, node, transports))
+        .requestHandler(Routes.create(vertx, node, transports, new ChannelApi(node)))
         .webSocketHandshakeHandler(this::handshake);
     sessions.start();
     transports.start();
-    return Future.join(fanOut.start(), server.listen(port, config.http().host()));
+    return Future.join(fanOut.start(), channelFanOut.start(), server.listen(port, config.http().host()));
   }
 
   /** The port actually bound. */
@@ -115,7 +120,7 @@ public final class HttpVerticle extends VerticleBase {
       bench.stop();
     }
     transports.stop();
-    return Future.join(fanOut.stop(), server.close());
+    return Future.join(fanOut.stop(), channelFanOut.stop(), server.close());
   }
 
   private void handshake(ServerWebSocketHandshake handshake) {

@@ -13,12 +13,12 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 
-/** The plain HTTP routes: demo page, health, stats, and the HTTP transports of the ticks. */
+/** The plain HTTP routes: demo page, health, stats, the channels' REST API, and the HTTP transports of the ticks. */
 final class Routes {
   private Routes() {
   }
 
-  static Router create(Vertx vertx, NodeState node, Transports transports) {
+  static Router create(Vertx vertx, NodeState node, Transports transports, ChannelApi channels) {
     Router router = Router.router(vertx);
     router.get("/health/live").handler(HealthCheckHandler.create(vertx)
         .register("event-loop", promise -> promise.complete(Status.OK())));
@@ -27,6 +27,7 @@ final class Routes {
     router.get("/metrics").handler(PrometheusScrapingHandler.create((PrometheusMeterRegistry) node.stats().registry()));
     router.get("/api/stats").handler(ctx -> ctx.json(node.stats().toJson().put("cluster", cluster(vertx))));
     transports.mount(router);
+    channels.mount(router);
     router.route().handler(StaticHandler.create("webroot").setCachingEnabled(false));
     return router;
   }

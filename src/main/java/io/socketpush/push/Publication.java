@@ -2,26 +2,49 @@ package io.socketpush.push;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 
+import java.nio.charset.StandardCharsets;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.function.Function;
 
 /**
- * One message on one channel, as it reaches a hub. Each wire format a transport needs is encoded at
- * most once per publication and the same bytes are written to every subscriber.
+ * One message on one channel, as it reaches a hub: a publication (numbered by {@link #seq()} within
+ * its channel), or a presence event (a client joined or left; not numbered). Each wire format a
+ * transport needs is encoded at most once per publication and the same bytes are written to every
+ * subscriber.
  */
 public final class Publication {
+  /** What a hub carries. */
+  public enum Kind { PUBLICATION, JOIN, LEAVE }
+
   private final String channel;
-  private final JsonObject data;
+  private final Kind kind;
+  private final Object data;
+  private final long seq;
+  private final String epoch;
   private final long ts;
   private final long receivedAtMs;
   private final Map<Function<Publication, ByteBuf>, ByteBuf> encoded = new IdentityHashMap<>(2);
 
+  /** A time tick or a bench message: data is a JSON object, seq {@code 0} when it has none. */
   public Publication(String channel, JsonObject data, long ts, long receivedAtMs) {
+    this(channel, Kind.PUBLICATION, data, 0, "", ts, receivedAtMs);
+  }
+
+  /**
+   * @param data  any JSON value (object, array, string, number, boolean), as Vert.x's JSON types hold it
+   * @param seq   position in the channel, from 1, or 0 for a presence event
+   * @param epoch identifies the channel's sequence: it changes if the sequence restarts from 1
+   */
+  public Publication(String channel, Kind kind, Object data, long seq, String epoch, long ts, long receivedAtMs) {
     this.channel = channel;
+    this.kind = kind;
     this.data = data;
+    this.seq = seq;
+    this.epoch = epoch;
     this.ts = ts;
     this.receivedAtMs = receivedAtMs;
   }
@@ -30,8 +53,21 @@ public final class Publication {
     return channel;
   }
 
-  public JsonObject data() {
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The data: a {@link JsonObject} for ticks, any JSON value on other channels. */
+  public Object data() {
     return data;
+  }
+
+  public long seq() {
+    return seq;
+  }
+
+  public String epoch() {
+    return epoch;
   }
 
   /** Epoch milliseconds at which it was published. */
@@ -58,5 +94,5 @@ public final class Publication {
   }
 
   private static final Function<Publication, ByteBuf> DATA_JSON =
-      p -> Unpooled.wrappedBuffer(p.data.toBuffer().getBytes());
+      p -> Unpooled.wrappedBuffer(Json.encode(p.data).getBytes(StandardCharsets.UTF_8));
 }

@@ -21,6 +21,11 @@ public final class PushStats {
   private final MeterRegistry registry;
   private final Map<String, EndpointMeters> endpoints = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> subscribers = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> subscribersByLabel = new ConcurrentHashMap<>();
+  private final Map<String, Counter> published = new ConcurrentHashMap<>();
+  private final java.util.function.UnaryOperator<String> channelLabel;
+  private final Counter channelDeliveries;
+  private final Counter channelGaps;
   private final Map<String, Counter> refused = new ConcurrentHashMap<>();
   private final Counter ticksPublished;
   private final Counter ticksReceived;
@@ -30,8 +35,12 @@ public final class PushStats {
   private final Timer fanOut;
   private volatile boolean leadingTicker;
 
-  public PushStats(MeterRegistry registry) {
+  /** @param channelLabel the metric label of a channel (its rule's pattern): one series per rule, not per room */
+  public PushStats(MeterRegistry registry, java.util.function.UnaryOperator<String> channelLabel) {
     this.registry = registry;
+    this.channelLabel = channelLabel;
+    channelDeliveries = Counter.builder("socketpush.channels.delivered").description("channel publications written to subscribers").register(registry);
+    channelGaps = Counter.builder("socketpush.channels.gaps").description("channel publications a fan-out waited for in vain and fetched from history (filled) or skipped").register(registry);
     ticksPublished = Counter.builder("socketpush.ticks.published").description("ticks this node published as the cluster's ticker").register(registry);
     ticksReceived = Counter.builder("socketpush.ticks.received").description("ticks taken from the event bus, per HTTP verticle instance").register(registry);
     deliveries = Counter.builder("socketpush.ticks.delivered").description("tick writes to sockets").register(registry);
@@ -56,12 +65,35 @@ public final class PushStats {
   }
 
   void subscribed(String channel, int delta) {
-    subscribers.computeIfAbsent(channel, c -> {
+    subscribers.compute(channel, (c, n) -> {
+      long now = (n == null ? 0 : n.get()) + delta;
+      return now <= 0 ? null : n == null ? new AtomicLong(now) : set(n, now);
+    });
+    subscribersByLabel.computeIfAbsent(channelLabel.apply(channel), label -> {
       AtomicLong n = new AtomicLong();
-      Gauge.builder("socketpush.subscribers", n, AtomicLong::get).tag("channel", c)
-          .description("local subscribers of a channel").register(registry);
+      Gauge.builder("socketpush.subscribers", n, AtomicLong::get).tag("channel", label)
+          .description("local subscribers, per channel rule (time, chat:*, ...)").register(registry);
       return n;
     }).addAndGet(delta);
+  }
+
+  private static AtomicLong set(AtomicLong n, long value) {
+    n.set(value);
+    return n;
+  }
+
+  /** A publication numbered on this node, per channel rule. */
+  public void channelPublished(String label) {
+    published.computeIfAbsent(label, l -> Counter.builder("socketpush.channels.published").tag("channel", l)
+        .description("channel publications numbered by this node, per channel rule").register(registry)).increment();
+  }
+
+  public void channelDelivered(int subscribers) {
+    channelDeliveries.increment(subscribers);
+  }
+
+  public void channelGap(long publications) {
+    channelGaps.increment(publications);
   }
 
   public void handshakeRefused(String reason) {
@@ -113,7 +145,7 @@ public final class PushStats {
       out += e.messagesOut();
     }
     JsonObject subs = new JsonObject();
-    subscribers.forEach((k, v) -> subs.put(k, v.get()));
+    subscribersByLabel.forEach((k, v) -> subs.put(k, v.get()));
     JsonObject refusals = new JsonObject();
     refused.forEach((k, v) -> refusals.put(k, (long) v.count()));
     return new JsonObject()

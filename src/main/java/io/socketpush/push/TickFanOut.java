@@ -15,6 +15,13 @@ import io.vertx.core.json.JsonObject;
  */
 public final class TickFanOut {
   public static final String CHANNEL = "time";
+  /**
+   * The epoch of the time channel's numbering: a tick's {@code seq} is {@code ts / tick.periodMs}, the
+   * same on every member and after a ticker failover, so it only restarts if the period changes.
+   */
+  public static String epoch(long periodMs) {
+    return "time-" + periodMs;
+  }
 
   private final Vertx vertx;
   private final Hub hub;
@@ -57,7 +64,8 @@ public final class TickFanOut {
       stats.tickGap(Math.round((double) (ts - lastTs) / periodMs) - 1);
     }
     lastTs = ts;
-    latest = new Publication(CHANNEL, tick, ts, System.currentTimeMillis());
+    latest = new Publication(CHANNEL, Publication.Kind.PUBLICATION, tick, ts / periodMs, epoch(periodMs), ts,
+        System.currentTimeMillis());
     int delivered = hub.publish(latest);
     stats.tickFannedOut(delivered, System.currentTimeMillis() - ts);
   }

@@ -19,7 +19,7 @@ import java.util.List;
  * and access log as {@code /ws/time}, without a second copy of those rules. Only what the policy reads
  * is real: headers, query, path, addresses. It can never be accepted.
  */
-final class RequestHandshake implements ServerWebSocketHandshake {
+public final class RequestHandshake implements ServerWebSocketHandshake {
   private final MultiMap headers;
   private final String uri;
   private final String path;
@@ -39,7 +39,7 @@ final class RequestHandshake implements ServerWebSocketHandshake {
     this.ssl = ssl;
   }
 
-  static RequestHandshake of(HttpServerRequest request) {
+  public static RequestHandshake of(HttpServerRequest request) {
     return new RequestHandshake(request.headers(), request.uri(), request.path(), request.query(),
         request.remoteAddress(), request.localAddress(), request.isSSL());
   }

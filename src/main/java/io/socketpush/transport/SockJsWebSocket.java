@@ -17,6 +17,7 @@ import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -27,8 +28,10 @@ import java.util.regex.Pattern;
  * is the plain tick JSON like {@code /ws/time}.
  */
 final class SockJsWebSocket implements Endpoint {
-  private static final Pattern FRAMED = Pattern.compile("^" + SockJsTime.PATH + "/[^/.]+/[^/.]+/websocket$");
-  private static final String RAW = SockJsTime.PATH + "/websocket";
+  private static final Pattern FRAMED = framed(SockJsConversations.TIME_PATH);
+  private static final String RAW = SockJsConversations.TIME_PATH + "/websocket";
+  /** A tick as SockJS's "a" frame: {@code a["{\"time\":...}"]}. */
+  private static final Function<Publication, ByteBuf> ARRAY_FRAME = p -> SockJsFraming.array(p.dataJson());
 
   private final Hub hub;
   private final PushStats stats;
@@ -46,6 +49,11 @@ final class SockJsWebSocket implements Endpoint {
   /** Whether an upgrade to this path is one of SockJS's WebSocket transports. */
   static boolean matches(String path) {
     return path.equals(RAW) || FRAMED.matcher(path).matches();
+  }
+
+  /** The paths of SockJS's framed WebSocket transport under a SockJS path: {@code <base>/<server>/<session>/websocket}. */
+  static Pattern framed(String base) {
+    return Pattern.compile("^" + Pattern.quote(base) + "/[^/.]+/[^/.]+/websocket$");
   }
 
   @Override
@@ -99,7 +107,7 @@ final class SockJsWebSocket implements Endpoint {
         return;
       }
       fullSinceMs = 0;
-      ByteBuf frame = tick.encoded(SockJsTime.ARRAY_FRAME);
+      ByteBuf frame = tick.encoded(ARRAY_FRAME);
       ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, frame.duplicate(), true));
       meters.out(frame.readableBytes(), true);
     }

@@ -4,13 +4,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.socketpush.config.ServiceConfig;
 import io.socketpush.push.EndpointMeters;
-import io.socketpush.push.Hub;
-import io.socketpush.push.Publication;
 import io.socketpush.push.PushStats;
-import io.socketpush.push.Subscriber;
-import io.socketpush.push.TickFanOut;
 import io.socketpush.security.HandshakePolicy;
+import io.socketpush.security.Refusal;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -24,49 +22,49 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
- * {@code GET /sse/time}: Server-Sent Events, for browsers whose network lets no WebSocket through. Each
- * stream is a {@link Subscriber} of the instance's hub, so it is fed by the same one event-bus consumer as
- * the sockets; the event ({@code id: <ts>}, {@code data: <tick>}) is encoded once per tick for all streams.
- * One periodic timer per instance writes the {@code : ping} heartbeat to every stream and closes the ones
- * that stayed too slow; a stream has no timer of its own.
+ * Server-Sent Events streams, for browsers whose network lets no WebSocket through: what every stream
+ * shares whatever it follows ({@link SseTicks}: {@code /sse/time}, {@link SseChannels}:
+ * {@code /sse/channels/{name}}). A request is admitted like a WebSocket handshake, then its {@link Source}
+ * opens the stream or refuses it before anything is written. One periodic timer per instance writes the
+ * {@code : ping} heartbeat to every stream and closes the ones that stayed too slow; a stream has no timer
+ * of its own. Events are encoded once per publication by the source and shared by every stream.
  */
 final class SseStreams {
   /** Close codes as counted in {@code socketpush_sockets_closed_total{endpoint="sse"}}, WebSocket style. */
   static final int CLIENT_WENT_AWAY = 1000;
   static final int DRAINED = 1001;
   static final int SLOW_CONSUMER = 1008;
+  static final int SERVER_ERROR = 1011;
+  private static final int NEVER_OPENED = 0;
 
-  private static final Function<Publication, ByteBuf> EVENT = p -> {
-    byte[] head = ("id: " + p.ts() + "\ndata: ").getBytes(StandardCharsets.US_ASCII);
-    // the tick is compact JSON: one line, so one data: field
-    return Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(head), p.dataJson().duplicate(),
-        Unpooled.wrappedBuffer(new byte[] {'\n', '\n'}));
-  };
   private static final Buffer PING = Buffer.buffer(": ping\n\n");
-  private static final Buffer HELLO = Buffer.buffer(": open\n\n");
+
+  /** What a stream follows. */
+  @FunctionalInterface
+  interface Source {
+    /**
+     * Starts following an admitted request: {@link Stream#open opens} the stream when it may, or fails
+     * (with a {@link Refusal}) to refuse the request before anything was written.
+     */
+    Future<Void> follow(RoutingContext ctx, Stream stream);
+  }
 
   private final Vertx vertx;
-  private final Hub hub;
-  private final TickFanOut fanOut;
   private final Gate gate;
   private final PushStats stats;
-  private final EndpointMeters meters;
   private final long heartbeatMs;
   private final int writeQueueMaxBytes;
   private final long slowConsumerCloseMs;
   private final Set<Stream> streams = new LinkedHashSet<>();
   private long heartbeatTimer = -1;
+  private boolean draining;
 
-  SseStreams(Vertx vertx, ServiceConfig config, Hub hub, TickFanOut fanOut, Gate gate, PushStats stats) {
+  SseStreams(Vertx vertx, ServiceConfig config, Gate gate, PushStats stats) {
     this.vertx = vertx;
-    this.hub = hub;
-    this.fanOut = fanOut;
     this.gate = gate;
     this.stats = stats;
-    this.meters = stats.endpoint("sse");
     this.heartbeatMs = config.transports().sseHeartbeatMs();
     this.writeQueueMaxBytes = config.ws().writeQueueMaxBytes();
     this.slowConsumerCloseMs = config.ws().slowConsumerCloseMs();
@@ -80,7 +78,23 @@ final class SseStreams {
     vertx.cancelTimer(heartbeatTimer);
   }
 
-  void handle(RoutingContext ctx) {
+  /**
+   * The route handler of streams that follow the source.
+   *
+   * @param endpoint the {@code endpoint} of their meters and access lines
+   */
+  Handler<RoutingContext> handler(String endpoint, Source source) {
+    EndpointMeters meters = stats.endpoint(endpoint);
+    return ctx -> handle(ctx, source, meters);
+  }
+
+  /** An event: its field lines up to {@code data: }, then compact JSON (one line), then the blank line; the JSON is shared, not copied. */
+  static ByteBuf event(String head, ByteBuf json) {
+    return Unpooled.wrappedBuffer(Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.UTF_8)), json.duplicate(),
+        Unpooled.wrappedBuffer(new byte[] {'\n', '\n'}));
+  }
+
+  private void handle(RoutingContext ctx, Source source, EndpointMeters meters) {
     HttpServerRequest request = ctx.request();
     request.pause(); // the admission is asynchronous (the token); nothing of the request may be lost meanwhile
     gate.admit(RequestHandshake.of(request)).onComplete(admitted -> {
@@ -90,13 +104,19 @@ final class SseStreams {
       } else if (request.response().closed()) {
         admitted.result().release().run();
       } else {
-        open(request, admitted.result());
+        Stream stream = new Stream(request, admitted.result(), meters);
+        source.follow(ctx, stream).onFailure(e -> {
+          if (stream.refused()) {
+            gate.refuse(request, e);
+          }
+        });
       }
     });
   }
 
   /** Ends every stream; completes when they are all ended. New streams are refused with 503 meanwhile. */
   Future<Void> drain() {
+    draining = true;
     stop();
     List<Future<Void>> ending = new ArrayList<>(streams.size());
     for (Stream stream : new ArrayList<>(streams)) {
@@ -105,38 +125,10 @@ final class SseStreams {
     return Future.join(ending).mapEmpty();
   }
 
-  private void open(HttpServerRequest request, HandshakePolicy.Admission admission) {
-    HttpServerResponse response = request.response()
-        .putHeader("Content-Type", "text/event-stream")
-        .putHeader("Cache-Control", "no-cache")
-        .putHeader("X-Accel-Buffering", "no") // nginx would otherwise buffer the stream
-        .setChunked(true)
-        .setWriteQueueMaxSize(writeQueueMaxBytes);
-    Stream stream = new Stream(request, admission);
-    streams.add(stream);
-    response.closeHandler(v -> stream.close(CLIENT_WENT_AWAY));
-    response.exceptionHandler(err -> stream.close(CLIENT_WENT_AWAY));
-    meters.opened();
-    Publication latest = fanOut.latest();
-    if (latest != null && latest.ts() > lastEventId(request)) {
-      stream.deliver(latest); // a new client, or one that missed ticks while it reconnected
-    } else {
-      response.write(HELLO); // sends the headers now, so the browser's EventSource opens at once
-    }
-    hub.subscribe(TickFanOut.CHANNEL, stream);
-  }
-
-  /** The {@code Last-Event-ID} header an EventSource sends when it reconnects, or {@code ?lastEventId=} for a new one. */
-  private static long lastEventId(HttpServerRequest request) {
+  /** The {@code Last-Event-ID} header an EventSource sends when it reconnects, or {@code ?lastEventId=} for a new one; null if neither. */
+  static String lastEventId(HttpServerRequest request) {
     String id = request.getHeader("Last-Event-ID");
-    if (id == null) {
-      id = request.getParam("lastEventId");
-    }
-    try {
-      return id == null ? 0 : Long.parseLong(id.trim());
-    } catch (NumberFormatException e) {
-      return 0;
-    }
+    return id != null ? id.trim() : request.getParam("lastEventId");
   }
 
   private void heartbeat() {
@@ -148,36 +140,80 @@ final class SseStreams {
     }
   }
 
-  /** One open event stream. */
-  private final class Stream implements Subscriber {
+  /** One event stream: admitted, then open once its source opens it, until it closes. */
+  final class Stream {
     private final HttpServerRequest request;
     private final HttpServerResponse response;
     private final HandshakePolicy.Admission admission;
+    private final EndpointMeters meters;
     private final Promise<Void> closed = Promise.promise();
-    private final long openedAtMs = System.currentTimeMillis();
+    private final List<Runnable> onClose = new ArrayList<>(1);
+    private long openedAtMs;
+    private boolean opened;
     private long fullSinceMs;
     private long messagesOut;
 
-    Stream(HttpServerRequest request, HandshakePolicy.Admission admission) {
+    Stream(HttpServerRequest request, HandshakePolicy.Admission admission, EndpointMeters meters) {
       this.request = request;
       this.response = request.response();
       this.admission = admission;
-      AccessLines.opened("sse", request.remoteAddress(), request.path(), admission);
+      this.meters = meters;
+      response.closeHandler(v -> close(CLIENT_WENT_AWAY));
+      response.exceptionHandler(err -> close(CLIENT_WENT_AWAY));
     }
 
-    @Override
-    public void deliver(Publication tick) {
-      if (closed.future().isComplete() || skippedIfFull(tick.receivedAtMs())) {
+    /** The JWT subject of the request, or null. */
+    String subject() {
+      return admission.principal() == null ? null : admission.principal().subject();
+    }
+
+    /** Runs when the stream closes (at once if it already has): the source stops following. */
+    void onClose(Runnable stop) {
+      if (closed.future().isComplete()) {
+        stop.run();
+      } else {
+        onClose.add(stop);
+      }
+    }
+
+    /** Writes the head and, if not null, a first event or comment (not counted as a message). */
+    void open(Buffer first) {
+      if (closed.future().isComplete()) {
         return;
       }
-      ByteBuf event = tick.encoded(EVENT);
+      if (draining) { // began while the source was getting ready
+        if (refused()) {
+          gate.refuse(request, new Refusal(503, "draining"));
+        }
+        return;
+      }
+      response.putHeader("Content-Type", "text/event-stream")
+          .putHeader("Cache-Control", "no-cache")
+          .putHeader("X-Accel-Buffering", "no") // nginx would otherwise buffer the stream
+          .setChunked(true)
+          .setWriteQueueMaxSize(writeQueueMaxBytes);
+      opened = true;
+      openedAtMs = System.currentTimeMillis();
+      streams.add(this);
+      meters.opened();
+      AccessLines.opened(meters.name(), request.remoteAddress(), request.path(), admission);
+      if (first != null) {
+        response.write(first); // sends the head now, so the browser's EventSource opens at once
+      }
+    }
+
+    /** Writes one event (shared bytes, not consumed), or skips it while the connection's queue is full. */
+    void write(ByteBuf event, long nowMs) {
+      if (!opened || closed.future().isComplete() || skippedIfFull(nowMs)) {
+        return;
+      }
       response.write(BufferInternal.buffer(event.duplicate()));
       meters.out(event.readableBytes(), true);
       messagesOut++;
     }
 
     /**
-     * While the connection's write queue is full, nothing more is written (the newest tick wins once it
+     * While the connection's write queue is full, nothing more is written (the newest event wins once it
      * drains); a stream full for {@code ws.slowConsumerCloseMs} is closed. Returns true if it was full.
      */
     boolean skippedIfFull(long nowMs) {
@@ -195,14 +231,28 @@ final class SseStreams {
       return true;
     }
 
-    /** Once: leaves the hub, gives the slot back, counts the close; ends the response if it can still be ended. */
+    /** Its source failed: gives the slot back; true if the request is still there to be answered (never opened). */
+    boolean refused() {
+      if (opened) {
+        close(SERVER_ERROR);
+        return false;
+      }
+      boolean answerable = !closed.future().isComplete() && !response.closed();
+      close(NEVER_OPENED);
+      return answerable;
+    }
+
+    /** Once: stops the source, gives the slot back, counts the close; ends the response if it can still be ended. */
     Future<Void> close(int code) {
-      if (closed.tryComplete()) {
+      if (!closed.tryComplete()) {
+        return closed.future();
+      }
+      onClose.forEach(Runnable::run);
+      admission.release().run();
+      if (opened) {
         streams.remove(this);
-        hub.unsubscribe(TickFanOut.CHANNEL, this);
-        admission.release().run();
         meters.closed(code);
-        AccessLines.closed("sse", request.remoteAddress(), code, openedAtMs, messagesOut);
+        AccessLines.closed(meters.name(), request.remoteAddress(), code, openedAtMs, messagesOut);
         if (code == SLOW_CONSUMER) {
           request.connection().close(); // its queue is full: an orderly end would wait behind it
         } else if (!response.ended() && !response.closed()) {

@@ -1,54 +1,85 @@
 package io.socketpush.transport;
 
 import io.socketpush.NodeState;
+import io.socketpush.channel.ChannelFanOut;
 import io.socketpush.config.ServiceConfig;
 import io.socketpush.push.Hub;
 import io.socketpush.push.TickFanOut;
+import io.socketpush.ws.ChannelEndpoint;
 import io.socketpush.ws.Endpoint;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 
+import java.util.regex.Pattern;
+
 /**
- * The time ticks over every transport besides {@code /ws/time}, for one HTTP verticle instance: polling,
- * long-polling, Server-Sent Events and SockJS. All of them read from the instance's one {@link Hub} and
- * {@link TickFanOut}, so adding a client adds no event-bus consumer and no timer.
+ * The ticks and the channels over every transport besides the WebSocket paths {@code /ws/time} and
+ * {@code /ws}, for one HTTP verticle instance: polling, long-polling, Server-Sent Events and SockJS. All of
+ * them read from the instance's one {@link Hub}, {@link TickFanOut} and {@link ChannelFanOut}, so adding a
+ * client adds no event-bus consumer and no timer.
  *
  * <table>
  *   <tr><td>{@code GET /api/time}</td><td>{@link Poll}</td></tr>
  *   <tr><td>{@code GET /api/time/next?after=<ts>}</td><td>{@link LongPoll}</td></tr>
- *   <tr><td>{@code GET /sse/time}</td><td>{@link SseStreams}</td></tr>
- *   <tr><td>{@code /sockjs/time}</td><td>{@link SockJsTime}, {@link SockJsWebSocket}</td></tr>
+ *   <tr><td>{@code GET /sse/time}</td><td>{@link SseStreams}, {@link SseTicks}</td></tr>
+ *   <tr><td>{@code GET /sse/channels/{name}}</td><td>{@link SseStreams}, {@link SseChannels}</td></tr>
+ *   <tr><td>{@code /sockjs/time}</td><td>{@link SockJsSessions}, {@link SockJsWebSocket}</td></tr>
+ *   <tr><td>{@code /sockjs/channels}</td><td>{@link SockJsSessions}, {@link ChannelEndpoint} with {@link SockJsFraming}</td></tr>
  * </table>
  */
 public final class Transports {
+  private static final String CHANNELS_RAW = SockJsConversations.CHANNELS_PATH + "/websocket";
+  private static final Pattern CHANNELS_FRAMED = SockJsWebSocket.framed(SockJsConversations.CHANNELS_PATH);
+  private static final String SOCKJS_CHANNELS = "sockjs-channels";
+
   private final Poll poll;
   private final LongPoll longPoll;
   private final SseStreams sse;
-  private final SockJsTime sockJs;
+  private final SseTicks sseTicks;
+  private final SseChannels sseChannels;
+  private final SockJsSessions sockJsTime;
+  private final SockJsSessions sockJsChannels;
   private final SockJsWebSocket sockJsWebSocket;
+  private final Endpoint channelsRawWebSocket;
+  private final Endpoint channelsFramedWebSocket;
 
-  public Transports(Vertx vertx, ServiceConfig config, NodeState node, Hub hub, TickFanOut fanOut) {
+  public Transports(Vertx vertx, ServiceConfig config, NodeState node, Hub hub, TickFanOut fanOut, ChannelFanOut channels) {
     Gate gate = new Gate(node);
     this.poll = new Poll(fanOut, gate, node.stats().endpoint("poll"));
     this.longPoll = new LongPoll(vertx, config.transports().longPollTimeoutMs(), hub, fanOut, gate,
         node.stats().endpoint("longpoll"));
-    this.sse = new SseStreams(vertx, config, hub, fanOut, gate, node.stats());
-    this.sockJs = new SockJsTime(vertx, config, hub, gate, node.stats());
+    this.sse = new SseStreams(vertx, config, gate, node.stats());
+    this.sseTicks = new SseTicks(hub, fanOut);
+    this.sseChannels = new SseChannels(channels);
+    this.sockJsTime = new SockJsSessions(vertx, config, gate, node.stats(), SockJsConversations.TIME_PATH, "sockjs",
+        SockJsConversations.ticks(hub));
+    this.sockJsChannels = new SockJsSessions(vertx, config, gate, node.stats(), SockJsConversations.CHANNELS_PATH,
+        SOCKJS_CHANNELS, SockJsConversations.channels(channels));
     this.sockJsWebSocket = new SockJsWebSocket(hub, node.stats(), config.ws().slowConsumerCloseMs());
+    this.channelsRawWebSocket = new ChannelEndpoint(SOCKJS_CHANNELS, channels, ChannelEndpoint.Framing.PLAIN);
+    this.channelsFramedWebSocket = new ChannelEndpoint(SOCKJS_CHANNELS, channels, SockJsFraming.INSTANCE);
   }
 
   /** Adds the routes; call on the instance's event loop, before any catch-all route. */
   public void mount(Router router) {
     router.get("/api/time").handler(poll::handle);
     router.get("/api/time/next").handler(longPoll::handle);
-    router.get("/sse/time").handler(sse::handle);
-    sockJs.mount(router);
+    router.get("/sse/time").handler(sse.handler("sse", sseTicks));
+    router.get("/sse/channels/:name").handler(sse.handler("sse-channels", sseChannels));
+    sockJsTime.mount(router);
+    sockJsChannels.mount(router);
   }
 
   /** The endpoint for a WebSocket upgrade to one of these transports' paths, or null. */
   public Endpoint webSocketEndpoint(String path) {
-    return SockJsWebSocket.matches(path) ? sockJsWebSocket : null;
+    if (SockJsWebSocket.matches(path)) {
+      return sockJsWebSocket;
+    }
+    if (path.equals(CHANNELS_RAW)) {
+      return channelsRawWebSocket; // SockJS's raw WebSocket: the protocol exactly as on /ws
+    }
+    return CHANNELS_FRAMED.matcher(path).matches() ? channelsFramedWebSocket : null;
   }
 
   /** Starts the one heartbeat timer and the one long-poll sweep of this instance. */
@@ -62,7 +93,7 @@ public final class Transports {
    * with the other sockets). Completes when all are done. Call on the instance's event loop.
    */
   public Future<Void> drain() {
-    return Future.join(longPoll.drain(), sse.drain(), sockJs.drain()).mapEmpty();
+    return Future.join(longPoll.drain(), sse.drain(), sockJsTime.drain(), sockJsChannels.drain()).mapEmpty();
   }
 
   public void stop() {

@@ -17,7 +17,7 @@ public final class WebSocketFrames {
   /** A publication's data as one final text frame. */
   public static final Function<Publication, ByteBuf> TEXT = p -> text(p.dataJson());
 
-  static ByteBuf text(ByteBuf payload) {
+  public static ByteBuf text(ByteBuf payload) {
     int length = payload.readableBytes();
     ByteBuf frame = Unpooled.buffer(10 + length);
     frame.writeByte(0x81); // FIN, text
@@ -29,5 +29,12 @@ public final class WebSocketFrames {
       frame.writeByte(127).writeLong(length);
     }
     return frame.writeBytes(payload, payload.readerIndex(), length);
+  }
+
+  /** The payload length of a frame made by {@link #text}, read from its header. */
+  public static long payloadLength(ByteBuf frame) {
+    int first = frame.getByte(frame.readerIndex() + 1) & 0x7F;
+    return first < 126 ? first
+        : first == 126 ? frame.getUnsignedShort(frame.readerIndex() + 2) : frame.getLong(frame.readerIndex() + 2);
   }
 }

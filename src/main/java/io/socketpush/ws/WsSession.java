@@ -53,6 +53,7 @@ public final class WsSession implements Subscriber {
   private String closeReason;
   private long closingSinceMs;
   private final Promise<Void> closed = Promise.promise();
+  private Object attachment;
 
   WsSession(ServerWebSocket ws, Endpoint endpoint, WebSocketConfig config, PushStats stats, Principal principal,
             long nowMs) {
@@ -88,6 +89,26 @@ public final class WsSession implements Subscriber {
     meters.opened();
     AccessLog.opened(this);
     endpoint.opened(this);
+  }
+
+  /** A text message written through Vert.x (replies); counted like pushes. */
+  public void send(String text) {
+    if (closeCode != 0) {
+      return;
+    }
+    ws.writeTextMessage(text);
+    meters.out(text.length(), true);
+    messagesOut++;
+  }
+
+  /** What the endpoint keeps about this socket. */
+  @SuppressWarnings("unchecked")
+  public <T> T attachment() {
+    return (T) attachment;
+  }
+
+  public void attach(Object attachment) {
+    this.attachment = attachment;
   }
 
   public ServerWebSocket socket() {
@@ -126,6 +147,14 @@ public final class WsSession implements Subscriber {
    */
   @Override
   public void deliver(Publication publication) {
+    write(publication, WebSocketFrames.TEXT);
+  }
+
+  /**
+   * Writes a publication as one pre-encoded frame of the given format (shared by every socket), or
+   * skips it while the socket's write queue is full (a slow consumer, closed if it stays so).
+   */
+  public void write(Publication publication, java.util.function.Function<Publication, ByteBuf> frameFormat) {
     if (closeCode != 0) {
       return;
     }
@@ -137,8 +166,10 @@ public final class WsSession implements Subscriber {
       return;
     }
     fullSinceMs = 0;
-    channel.writeAndFlush(publication.encoded(WebSocketFrames.TEXT).duplicate(), channel.voidPromise());
-    meters.out(publication.dataJson().readableBytes(), true);
+    ByteBuf frame = publication.encoded(frameFormat).duplicate();
+    int bytes = (int) WebSocketFrames.payloadLength(frame);
+    channel.writeAndFlush(frame, channel.voidPromise());
+    meters.out(bytes, true);
     messagesOut++;
   }
 

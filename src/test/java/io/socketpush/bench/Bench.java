@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The load generator: {@code fanout}, {@code echo} and {@code broadcast} runs against socket-push
  * ({@code --server ours}), the bare-Netty floor ({@code --server floor}) or a running server
- * ({@code --server-pid PID --port P}); {@code plot} draws the results. Each run appends one JSON line
- * to the results file and prints it. Run it with {@code scripts/bench.sh MODE [options]}.
+ * ({@code --server-pid PID --port P}); {@code plot} draws the results; {@code transports} compares the
+ * transports ({@link TransportBench}). Each run appends one JSON line to the results file and prints it. Run it with {@code scripts/bench.sh MODE [options]}.
  */
 public final class Bench {
   private final Map<String, String> opts;
@@ -33,7 +33,9 @@ public final class Bench {
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0 || args[0].startsWith("-")) {
-      System.err.println("usage: bench.sh fanout|echo|broadcast|plot [--server ours|floor] [--server-pid PID --port P]\n"
+      System.err.println("usage: bench.sh fanout|echo|broadcast|plot|transports|transports-plot [--server ours|floor] [--server-pid PID --port P]\n"
+          + "  transports: [--clients 100,1000,5000] [--seconds 20] [--warmup 10] [--transports idle,poll,longpoll,sse,sockjs,websocket]\n"
+          + "    [--heap 512m] [--client-loops 2] [--results docs/bench/transports.jsonl] [--out docs]\n"
           + "  [--sockets N] [--seconds S] [--heap 2g] [--tick-ms 1000] [--threads 2] [--transport epoll|io_uring|nio] [--jfr FILE] [--histo FILE]\n"
           + "  broadcast: [--clients N | --step 1000 --initial 1000 --max 19000] [--concurrent 4] [--samples 40] [--limit-ms 500]\n"
           + "    [--ports P1,P2,P3 (clients spread over several members)] [--server-pid PID1,PID2,PID3 (CPU of all)]\n"
@@ -49,6 +51,9 @@ public final class Bench {
       case "fanout" -> bench.fanout();
       case "echo" -> bench.echo();
       case "broadcast" -> bench.broadcast();
+      case "transports" -> TransportBench.main(opts);
+      case "transports-plot" -> TransportReport.main(opts.getOrDefault("results", "docs/bench/transports.jsonl"),
+          opts.getOrDefault("out", "docs"));
       case "plot" -> Plot.main(opts.getOrDefault("results", "docs/bench/results.jsonl"), opts.getOrDefault("out", "docs"));
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }

@@ -50,6 +50,40 @@ final class Proc {
     return m.find() ? Long.parseLong(m.group(1)) : -1;
   }
 
+  /** CPU nanoseconds per thread id: thread names are cut to 15 characters, which merges every event loop. */
+  static java.util.Map<Long, Long> cpuByTid(long pid) {
+    java.util.Map<Long, Long> out = new java.util.HashMap<>();
+    File[] tasks = new File("/proc/" + pid + "/task").listFiles();
+    if (tasks == null) {
+      return out;
+    }
+    for (File t : tasks) {
+      try {
+        String stat = Files.readString(t.toPath().resolve("stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        out.put(Long.parseLong(t.getName()), (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NANOS);
+      } catch (IOException | RuntimeException gone) {
+        // the thread ended between the listing and the read
+      }
+    }
+    return out;
+  }
+
+  /** Bytes the process read and wrote through system calls ({@code rchar + wchar} of /proc/PID/io). */
+  static long ioBytes(long pid) {
+    long total = 0;
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/io"))) {
+        if (line.startsWith("rchar:") || line.startsWith("wchar:")) {
+          total += Long.parseLong(line.substring(6).trim());
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read /proc/" + pid + "/io", e);
+    }
+    return total;
+  }
+
   /** CPU nanoseconds per thread name (comm, as the kernel truncates it), summed over same-named threads. */
   static java.util.Map<String, Long> cpuByThread(long pid) {
     java.util.Map<String, Long> out = new java.util.TreeMap<>();

@@ -50,6 +50,12 @@ final class ServerUnderTest implements AutoCloseable {
    */
   static ServerUnderTest start(String kind, int port, String heap, long tickMs, String jfrFile, File log)
       throws IOException, InterruptedException {
+    return start(kind, port, heap, tickMs, jfrFile, log, Map.of());
+  }
+
+  /** As above, with more configuration through the environment (the fat jar reads it). */
+  static ServerUnderTest start(String kind, int port, String heap, long tickMs, String jfrFile, File log,
+                               Map<String, String> moreEnv) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("java", "-Xmx" + heap));
     if (jfrFile != null) {
       cmd.add("-XX:StartFlightRecording=filename=" + jfrFile + ",settings=profile,dumponexit=true");
@@ -68,6 +74,7 @@ final class ServerUnderTest implements AutoCloseable {
     env.put("LIMITS_NEW_CONNECTIONS_PER_SECOND", "0");
     env.put("LIMITS_ECHO_MESSAGES_PER_SECOND", "0");
     env.put("BENCH_ENABLED", "true");
+    env.putAll(moreEnv);
     Process p = pb.start();
     ServerUnderTest s = new ServerUnderTest(kind, List.of(p.pid()), port, p);
     s.awaitPort(30_000);

@@ -69,6 +69,8 @@ class ClusterFailoverIT {
     Await.until(() -> seen.stream().allMatch(l -> l.size() >= 3), 15_000);
     try {
       Await.until(() -> read(RUN_DIR + "/subscriber.log").contains("tick "), 60_000);
+      // and publishes on a channel over the event bus, as a lite member, every tenth second
+      Await.until(() -> read(RUN_DIR + "/subscriber.log").contains("published news:example seq="), 30_000);
     } finally {
       subscriber.destroyForcibly();
     }

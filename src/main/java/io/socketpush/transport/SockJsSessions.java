@@ -1,14 +1,9 @@
 package io.socketpush.transport;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.socketpush.config.ServiceConfig;
 import io.socketpush.push.EndpointMeters;
-import io.socketpush.push.Hub;
-import io.socketpush.push.Publication;
 import io.socketpush.push.PushStats;
-import io.socketpush.push.Subscriber;
-import io.socketpush.push.TickFanOut;
 import io.socketpush.security.HandshakePolicy;
 import io.socketpush.security.Refusal;
 import io.vertx.core.Context;
@@ -22,7 +17,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
-import io.vertx.ext.web.handler.sockjs.impl.JsonCodec;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -32,30 +26,37 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * {@code /sockjs/time}: the ticks over SockJS (vertx-web's {@link SockJSHandler}), for browsers with no
- * WebSocket at all: xhr-streaming, xhr-polling, eventsource, htmlfile and jsonp sessions. Each session is a
- * {@link Subscriber} of the instance's hub and gets the tick JSON as one SockJS message.
+ * The HTTP transports of one SockJS path (vertx-web's {@link SockJSHandler}), for browsers with no
+ * WebSocket at all: xhr-streaming, xhr-polling, eventsource, htmlfile and jsonp sessions. What a session
+ * does once admitted is its {@link Conversation}: follow the ticks ({@code /sockjs/time}), or speak the
+ * channel protocol ({@code /sockjs/channels}).
  *
  * <p>Every request of a session passes the origin and token checks (vertx-web would otherwise answer any
- * origin with CORS headers); a session takes a rate token and a connection slot when it opens. The
- * WebSocket transport of SockJS never reaches this router: the server's handshake handler takes every
- * upgrade first, so it is served by {@link SockJsWebSocket} on the WebSocket pipeline instead.
+ * origin with CORS headers); a session takes a rate token and a connection slot when it opens, and reads
+ * nothing of its client before. The WebSocket transports of SockJS never reach this router: the server's
+ * handshake handler takes every upgrade first, so they are served on the WebSocket pipeline instead
+ * ({@link SockJsWebSocket}, {@link SockJsFraming}).
  */
-final class SockJsTime {
-  static final String PATH = "/sockjs/time";
+final class SockJsSessions {
   static final int CLIENT_WENT_AWAY = 1000;
   static final int DRAINED = 1001;
   static final int SLOW_CONSUMER = 1008;
 
-  /** A tick as SockJS's "a" frame, for the WebSocket transport: {@code a["{\"time\":...}"]}. */
-  static final Function<Publication, ByteBuf> ARRAY_FRAME = p -> Unpooled.wrappedBuffer(
-      ("a" + JsonCodec.encode(new String[] {p.dataJson().toString(StandardCharsets.UTF_8)})).getBytes(StandardCharsets.UTF_8));
+  /** What an admitted session does. */
+  interface Conversation {
+    /** A message from the client. */
+    void received(String message);
+
+    /** The session is closed: stop following. */
+    void ended();
+  }
 
   private final Vertx vertx;
-  private final Hub hub;
+  private final String path;
   private final Gate gate;
   private final PushStats stats;
   private final EndpointMeters meters;
+  private final Function<Session, Conversation> conversations;
   private final int writeQueueMaxChars;
   private final int maxMessageBytes;
   private final long slowConsumerCloseMs;
@@ -63,12 +64,19 @@ final class SockJsTime {
   private final Set<Session> sessions = new LinkedHashSet<>();
   private Context context;
 
-  SockJsTime(Vertx vertx, ServiceConfig config, Hub hub, Gate gate, PushStats stats) {
+  /**
+   * @param path          where it is mounted, e.g. {@code /sockjs/time}
+   * @param endpoint      the {@code endpoint} of its meters and access lines
+   * @param conversations starts what an admitted session does
+   */
+  SockJsSessions(Vertx vertx, ServiceConfig config, Gate gate, PushStats stats, String path, String endpoint,
+                 Function<Session, Conversation> conversations) {
     this.vertx = vertx;
-    this.hub = hub;
+    this.path = path;
     this.gate = gate;
     this.stats = stats;
-    this.meters = stats.endpoint("sockjs");
+    this.meters = stats.endpoint(endpoint);
+    this.conversations = conversations;
     this.writeQueueMaxChars = config.ws().writeQueueMaxBytes();
     this.maxMessageBytes = config.ws().maxMessageBytes();
     this.slowConsumerCloseMs = config.ws().slowConsumerCloseMs();
@@ -79,10 +87,10 @@ final class SockJsTime {
     SockJSHandlerOptions options = new SockJSHandlerOptions()
         .setInsertJSESSIONID(false) // no cookie: nothing here needs sticky sessions through a cookie
         .setRegisterWriteHandler(false);
-    router.route(PATH + "/*").handler(this::checkRequest);
+    router.route(path + "/*").handler(this::checkRequest);
     // xhr_send and the other POSTs: vertx-web's SockJS reads bodies through a BodyHandler, bounded like a WebSocket message
-    router.post(PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(maxMessageBytes));
-    router.route(PATH + "/*").subRouter(SockJSHandler.create(vertx, options).socketHandler(this::opened));
+    router.post(path + "/*").handler(BodyHandler.create(false).setBodyLimit(maxMessageBytes));
+    router.route(path + "/*").subRouter(SockJSHandler.create(vertx, options).socketHandler(this::opened));
   }
 
   /** Closes every session; completes when they are all closed. */
@@ -90,13 +98,13 @@ final class SockJsTime {
     draining = true;
     List<Future<Void>> closing = new ArrayList<>(sessions.size());
     for (Session session : new ArrayList<>(sessions)) {
-      closing.add(session.close(DRAINED));
+      closing.add(session.close(DRAINED, "server shutting down"));
     }
     return Future.join(closing).mapEmpty();
   }
 
   private void checkRequest(RoutingContext ctx) {
-    if (ctx.request().path().endsWith("/info") || ctx.request().path().equals(PATH) || ctx.request().path().equals(PATH + "/")) {
+    if (ctx.request().path().endsWith("/info") || ctx.request().path().equals(path) || ctx.request().path().equals(path + "/")) {
       ctx.next(); // the greeting and the transport list say nothing and hold nothing
       return;
     }
@@ -119,9 +127,10 @@ final class SockJsTime {
     }
     // handlers first: a client may go away while its token is checked, and must give its slot back then
     Session session = new Session(socket);
-    socket.closeHandler(v -> session.close(CLIENT_WENT_AWAY));
-    socket.exceptionHandler(err -> session.close(CLIENT_WENT_AWAY));
-    socket.handler(data -> { }); // what the client sends is ignored, as on /ws/time
+    socket.closeHandler(v -> session.close(CLIENT_WENT_AWAY, ""));
+    socket.exceptionHandler(err -> session.close(CLIENT_WENT_AWAY, ""));
+    socket.pause(); // what it sends is read once it is admitted
+    socket.handler(data -> session.received(data.toString(StandardCharsets.UTF_8)));
     socket.setWriteQueueMaxSize(writeQueueMaxChars);
     RequestHandshake request = RequestHandshake.of(socket, gate.tls());
     gate.admit(request).onComplete(admitted -> {
@@ -139,12 +148,13 @@ final class SockJsTime {
     });
   }
 
-  /** One SockJS session: admitted, it follows the hub until it closes. */
-  private final class Session implements Subscriber {
+  /** One SockJS session: admitted, it holds its conversation until it closes. */
+  final class Session {
     private final SockJSSocket socket;
     private final Promise<Void> closed = Promise.promise();
     private final long openedAtMs = System.currentTimeMillis();
     private HandshakePolicy.Admission admission;
+    private Conversation conversation;
     private long fullSinceMs;
     private long messagesOut;
 
@@ -160,8 +170,9 @@ final class SockJsTime {
       this.admission = admission;
       sessions.add(this);
       meters.opened();
-      AccessLines.opened("sockjs", socket.remoteAddress(), RequestHandshake.of(socket, false).path(), admission);
-      hub.subscribe(TickFanOut.CHANNEL, this);
+      AccessLines.opened(meters.name(), socket.remoteAddress(), RequestHandshake.of(socket, false).path(), admission);
+      conversation = conversations.apply(this);
+      socket.resume();
     }
 
     /** Never admitted: nothing to give back or count. */
@@ -169,37 +180,67 @@ final class SockJsTime {
       closed.tryComplete();
     }
 
-    @Override
-    public void deliver(Publication tick) {
+    /** The JWT subject of the session, or null. */
+    String subject() {
+      return admission.principal() == null ? null : admission.principal().subject();
+    }
+
+    /** The query string of the request that opened the session, or null. */
+    String query() {
+      return RequestHandshake.of(socket, false).query();
+    }
+
+    private void received(String message) {
+      if (conversation != null && !closed.future().isComplete()) {
+        meters.in(message.length(), true);
+        conversation.received(message);
+      }
+    }
+
+    /** Sends a message (a reply), whatever the queue holds: replies are few, one per request. */
+    void send(String message) {
+      if (!closed.future().isComplete()) {
+        socket.write(message);
+        meters.out(message.length(), true);
+        messagesOut++;
+      }
+    }
+
+    /**
+     * Writes one message (shared bytes, not consumed), or skips it while the session's queue is full (a
+     * session that has not fetched its messages), closing it if that lasts {@code ws.slowConsumerCloseMs}.
+     */
+    void write(ByteBuf message, long nowMs) {
       if (closed.future().isComplete()) {
         return;
       }
-      if (socket.writeQueueFull()) { // messages queued for a session that has not fetched them
+      if (socket.writeQueueFull()) {
         if (fullSinceMs == 0) {
-          fullSinceMs = tick.receivedAtMs();
+          fullSinceMs = nowMs;
         }
         stats.skippedSlow();
-        if (tick.receivedAtMs() - fullSinceMs >= slowConsumerCloseMs) {
-          close(SLOW_CONSUMER);
+        if (nowMs - fullSinceMs >= slowConsumerCloseMs) {
+          close(SLOW_CONSUMER, "slow consumer");
         }
         return;
       }
       fullSinceMs = 0;
-      ByteBuf json = tick.dataJson();
-      socket.write(BufferInternal.buffer(json.duplicate())); // vertx-web queues it as a String per session
-      meters.out(json.readableBytes(), true);
+      socket.write(BufferInternal.buffer(message.duplicate())); // vertx-web queues it as a String per session
+      meters.out(message.readableBytes(), true);
       messagesOut++;
     }
 
-    /** Once: leaves the hub, gives the slot back, counts the close, closes the socket. */
-    Future<Void> close(int code) {
+    /** Once: ends the conversation, gives the slot back, counts the close, closes the socket. */
+    Future<Void> close(int code, String reason) {
       if (closed.tryComplete() && admission != null) {
         sessions.remove(this);
-        hub.unsubscribe(TickFanOut.CHANNEL, this);
+        if (conversation != null) {
+          conversation.ended();
+        }
         admission.release().run();
         meters.closed(code);
-        AccessLines.closed("sockjs", socket.remoteAddress(), code, openedAtMs, messagesOut);
-        socket.close(code, code == SLOW_CONSUMER ? "slow consumer" : code == DRAINED ? "server shutting down" : "");
+        AccessLines.closed(meters.name(), socket.remoteAddress(), code, openedAtMs, messagesOut);
+        socket.close(code, reason);
       }
       return closed.future();
     }

@@ -1,0 +1,54 @@
+package io.socketpush.channel;
+
+import io.socketpush.config.ChannelRule;
+import io.vertx.core.Future;
+
+import java.util.List;
+
+/**
+ * Where a channel's order, history and presence live: in this node's memory standalone
+ * ({@link LocalBackend}), in Hazelcast maps in a cluster ({@link HazelcastBackend}). Futures complete
+ * on the caller's context.
+ */
+public interface ChannelBackend {
+  /** The position given to a publication. */
+  record Appended(String epoch, long seq) implements java.io.Serializable {
+  }
+
+  /** Numbers the publication ({@code data} is its JSON text) and keeps it as the rule says. */
+  Future<Appended> append(String channel, ChannelRule rule, String data, long ts);
+
+  /** The channel's position, and what came after {@code since} (−1: nothing asked) of {@code epoch}. */
+  Future<History> history(String channel, ChannelRule rule, long since, String epoch);
+
+  /** Adds a client to a presence channel's list; completes with false if it was there already. */
+  Future<Boolean> join(String channel, Client client);
+
+  /** Removes a client from a presence channel's list; completes with false if it was not there. */
+  Future<Boolean> leave(String channel, String clientId);
+
+  /** Who is in a presence channel. */
+  Future<List<Client>> present(String channel);
+
+  /**
+   * Tells the backend who to announce as gone when a member dies with clients in presence lists
+   * (called with the channel and the client, on some thread: hand it to a context).
+   */
+  default void onOrphans(java.util.function.BiConsumer<String, Client> left) {
+  }
+
+  /**
+   * A channel with no publication for this long is forgotten (its numbering restarts with a new
+   * epoch, so a client coming back after it is told it did not recover): a service with a channel
+   * per video or per match does not keep every one it ever saw.
+   */
+  long IDLE_FORGOTTEN_MS = 24 * 3600 * 1000L;
+
+  /** Forgets the logs idle for longer than {@link #IDLE_FORGOTTEN_MS}; Hazelcast does it by itself. */
+  default void forgetIdle(long nowMs) {
+  }
+
+  default Future<Void> close() {
+    return Future.succeededFuture();
+  }
+}

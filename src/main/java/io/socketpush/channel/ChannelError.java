@@ -1,0 +1,43 @@
+package io.socketpush.channel;
+
+/**
+ * A request on a channel that cannot be done, with the code a client sees in an error reply. The
+ * codes follow Centrifugo's where they mean the same thing; the REST API answers with the HTTP status.
+ */
+public final class ChannelError extends RuntimeException {
+  public static final int INTERNAL = 100;
+  public static final int UNAUTHORIZED = 101;
+  public static final int UNKNOWN_CHANNEL = 102;
+  public static final int PERMISSION_DENIED = 103;
+  public static final int METHOD_NOT_FOUND = 104;
+  public static final int ALREADY_SUBSCRIBED = 105;
+  public static final int LIMIT_EXCEEDED = 106;
+  public static final int BAD_REQUEST = 107;
+  public static final int NOT_SUBSCRIBED = 108;
+  public static final int TOO_LARGE = 109;
+  public static final int TOO_MANY_REQUESTS = 111;
+
+  private final int code;
+
+  public ChannelError(int code, String message) {
+    super(message, null, false, false);
+    this.code = code;
+  }
+
+  public int code() {
+    return code;
+  }
+
+  /** The HTTP status of the same refusal. */
+  public int httpStatus() {
+    switch (code) {
+      case UNAUTHORIZED: return 401;
+      case UNKNOWN_CHANNEL: return 404;
+      case PERMISSION_DENIED: return 403;
+      case TOO_LARGE: return 413;
+      case TOO_MANY_REQUESTS: return 429;
+      case INTERNAL: return 500;
+      default: return 400;
+    }
+  }
+}

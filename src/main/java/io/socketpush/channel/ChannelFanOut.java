@@ -1,0 +1,226 @@
+package io.socketpush.channel;
+
+import io.socketpush.Addresses;
+import io.socketpush.config.ChannelRule;
+import io.socketpush.push.Hub;
+import io.socketpush.push.Publication;
+import io.socketpush.push.PushStats;
+import io.socketpush.push.TickFanOut;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Takes channel publications from the event bus and hands them to the hub of its event loop, in
+ * {@code seq} order. One per HTTP verticle instance, like {@link TickFanOut}; it keeps state only for
+ * channels with a local subscriber.
+ *
+ * <p>Publications of one channel are numbered by the channel's one owner, but reach this member
+ * over the event bus from whichever member published them, so two may cross. One that comes early is
+ * held until those before it arrive. If they have not come within {@link #GAP_WAIT_MS} (their
+ * publisher died between numbering and publishing, or a new cluster connection is slow) they are read
+ * from the channel's history, again every {@link #GAP_WAIT_MS}; only if neither the event bus nor
+ * the history brings them within {@link #GAP_GIVE_UP_MS} does the fan-out move on, leaving a gap the
+ * clients can see in {@code seq}.
+ */
+public final class ChannelFanOut {
+  static final long GAP_WAIT_MS = 500;
+  static final long GAP_GIVE_UP_MS = 5000;
+
+  private final Vertx vertx;
+  private final Hub hub;
+  private final ChannelService service;
+  private final TickFanOut ticks;
+  private final PushStats stats;
+  private final long tickPeriodMs;
+  private final Map<String, State> states = new HashMap<>();
+  private MessageConsumer<JsonObject> consumer;
+  private long gapTimer = -1;
+
+  /** Where one channel stands on this event loop. */
+  private static final class State {
+    final ChannelRule rule;
+    String epoch = "";
+    long last = -1; // unknown until the first join has read the channel's position
+    final TreeMap<Long, Publication> early = new TreeMap<>();
+    long waitingSinceMs;
+    long lastReadMs;
+    boolean filling;
+
+    State(ChannelRule rule) {
+      this.rule = rule;
+    }
+  }
+
+  public ChannelFanOut(Vertx vertx, Hub hub, ChannelService service, TickFanOut ticks, PushStats stats, long tickPeriodMs) {
+    this.vertx = vertx;
+    this.hub = hub;
+    this.service = service;
+    this.ticks = ticks;
+    this.stats = stats;
+    this.tickPeriodMs = tickPeriodMs;
+  }
+
+  public Future<Void> start() {
+    consumer = vertx.eventBus().consumer(Addresses.CHANNEL_PUBLICATIONS, this::onMessage);
+    gapTimer = vertx.setPeriodic(GAP_WAIT_MS / 5, t -> fillGaps());
+    return consumer.completion();
+  }
+
+  public Future<Void> stop() {
+    vertx.cancelTimer(gapTimer);
+    return consumer == null ? Future.succeededFuture() : consumer.unregister();
+  }
+
+  public ChannelService service() {
+    return service;
+  }
+
+  /**
+   * Adds the subscription to the hub, then reads the channel's position and what it missed since
+   * {@code since} (−1: nothing to recover). Completes, on this event loop, with the history; the
+   * caller answers its client and then calls {@link ChannelSubscription#joined}.
+   */
+  public Future<History> join(ChannelSubscription sub, long since, String epoch) {
+    String channel = sub.channel();
+    if (channel.equals(TickFanOut.CHANNEL)) {
+      hub.subscribe(channel, sub);
+      return Future.succeededFuture(timeHistory(since, epoch));
+    }
+    State state = states.computeIfAbsent(channel, c -> new State(sub.rule()));
+    hub.subscribe(channel, sub);
+    return service.history(channel, sub.rule(), since, epoch)
+        .andThen(read -> {
+          if (read.succeeded() && states.get(channel) == state && state.last < 0) {
+            state.epoch = read.result().epoch();
+            state.last = read.result().top();
+            release(channel, state);
+          }
+        })
+        .onFailure(e -> leave(sub));
+  }
+
+  /** Removes the subscription; forgets the channel when it was the last one here. */
+  public void leave(ChannelSubscription sub) {
+    sub.close();
+    hub.unsubscribe(sub.channel(), sub);
+    if (hub.subscribers(sub.channel()) == 0) {
+      states.remove(sub.channel());
+    }
+  }
+
+  /** The time channel keeps no history: a client is recovered only if it missed nothing. */
+  private History timeHistory(long since, String epoch) {
+    Publication latest = ticks.latest();
+    long top = latest == null ? 0 : latest.seq();
+    String timeEpoch = TickFanOut.epoch(tickPeriodMs);
+    boolean asked = since >= 0;
+    return new History(timeEpoch, top, List.of(), asked, asked && timeEpoch.equals(epoch) && since == top);
+  }
+
+  private void onMessage(Message<JsonObject> message) {
+    JsonObject body = message.body();
+    String channel = body.getString("channel");
+    State state = channel == null ? null : states.get(channel);
+    if (state == null) {
+      return; // nobody here follows it
+    }
+    long now = System.currentTimeMillis();
+    JsonObject join = body.getJsonObject("join");
+    JsonObject leave = body.getJsonObject("leave");
+    if (join != null || leave != null) {
+      hub.publish(new Publication(channel, join != null ? Publication.Kind.JOIN : Publication.Kind.LEAVE,
+          join != null ? join : leave, 0, "", now, now));
+      return;
+    }
+    offer(channel, state, new Publication(channel, Publication.Kind.PUBLICATION, body.getValue("data"),
+        body.getLong("seq", 0L), body.getString("epoch", ""), body.getLong("ts", now), now));
+  }
+
+  private void offer(String channel, State state, Publication p) {
+    if (state.last >= 0 && !p.epoch().equals(state.epoch)) {
+      // the channel's log was lost (every copy), and numbering restarted: follow the new epoch
+      state.epoch = p.epoch();
+      state.last = p.seq() - 1;
+      state.early.clear();
+    }
+    if (state.last >= 0 && p.seq() <= state.last) {
+      return; // a duplicate
+    }
+    state.early.put(p.seq(), p);
+    release(channel, state);
+  }
+
+  /** Hands on every held publication that is next in order; notes since when the next one is missing. */
+  private void release(String channel, State state) {
+    if (state.last < 0) {
+      return;
+    }
+    long before = state.last;
+    Iterator<Map.Entry<Long, Publication>> held = state.early.entrySet().iterator();
+    while (held.hasNext()) {
+      Map.Entry<Long, Publication> next = held.next();
+      if (next.getKey() <= state.last) {
+        held.remove();
+      } else if (next.getKey() == state.last + 1) {
+        held.remove();
+        deliver(state, next.getValue());
+      } else {
+        break;
+      }
+    }
+    // the wait for a missing publication starts when it is first missed, and again after any progress
+    state.waitingSinceMs = state.early.isEmpty() ? 0
+        : state.waitingSinceMs != 0 && state.last == before ? state.waitingSinceMs : System.currentTimeMillis();
+  }
+
+  private void deliver(State state, Publication p) {
+    state.last = p.seq();
+    stats.channelDelivered(hub.publish(p));
+  }
+
+  /** Reads from history what was waited for too long, or moves on past it when it is lost for good. */
+  private void fillGaps() {
+    long now = System.currentTimeMillis();
+    states.forEach((channel, state) -> {
+      if (state.waitingSinceMs == 0 || state.filling || now - state.waitingSinceMs < GAP_WAIT_MS
+          || now - state.lastReadMs < GAP_WAIT_MS) {
+        return;
+      }
+      state.filling = true;
+      state.lastReadMs = now;
+      long from = state.last;
+      service.history(channel, state.rule, from, state.epoch).onComplete(read -> {
+        state.filling = false;
+        if (states.get(channel) != state || state.last != from) {
+          return; // it moved on meanwhile
+        }
+        if (read.succeeded()) {
+          for (ChannelLog.Entry e : read.result().missed()) {
+            if (e.seq() != state.last + 1 || !state.early.isEmpty() && e.seq() >= state.early.firstKey()) {
+              break;
+            }
+            stats.channelGap(1);
+            deliver(state, new Publication(channel, Publication.Kind.PUBLICATION, Json.decodeValue(e.data()),
+                e.seq(), state.epoch, e.ts(), System.currentTimeMillis()));
+          }
+        }
+        boolean stillMissing = !state.early.isEmpty() && state.early.firstKey() > state.last + 1;
+        if (stillMissing && System.currentTimeMillis() - state.waitingSinceMs >= GAP_GIVE_UP_MS) {
+          stats.channelGap(state.early.firstKey() - state.last - 1);
+          state.last = state.early.firstKey() - 1; // lost for good: move on, the clients see the gap
+        }
+        release(channel, state);
+      });
+    });
+  }
+}

@@ -1,0 +1,92 @@
+package io.socketpush.channel;
+
+import java.io.Serializable;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The sequence and the recent history of one channel. There is one per channel in the whole cluster
+ * (in a Hazelcast map, changed only by entry processors on the partition that owns the channel, and
+ * copied to a backup), or one per node standalone. Not thread-safe: its owner serialises access.
+ */
+public final class ChannelLog implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** One kept publication; {@code data} is its JSON text. */
+  public record Entry(long seq, long ts, String data) implements Serializable {
+  }
+
+  private final String epoch;
+  private long top;
+  private long lastTs;
+  private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+
+  ChannelLog(String epoch) {
+    this.epoch = epoch;
+  }
+
+  static ChannelLog fresh() {
+    return new ChannelLog(newEpoch());
+  }
+
+  static String newEpoch() {
+    return UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  public String epoch() {
+    return epoch;
+  }
+
+  /** Counts as used now, though nothing was published (a subscriber read it). */
+  ChannelLog touched(long nowMs) {
+    lastTs = nowMs;
+    return this;
+  }
+
+  /** When the last publication was made (epoch ms), or the log was last {@link #touched}. */
+  long lastTs() {
+    return lastTs;
+  }
+
+  /** The sequence number of the last publication, 0 before the first. */
+  public long top() {
+    return top;
+  }
+
+  /** Numbers the publication (top + 1), keeps it, forgets what is over the size or past the lifetime. */
+  long append(String data, long ts, int historySize, long ttlMs) {
+    top++;
+    lastTs = ts;
+    if (historySize > 0) {
+      entries.addLast(new Entry(top, ts, data));
+    }
+    while (entries.size() > historySize || !entries.isEmpty() && entries.peekFirst().ts() < ts - ttlMs) {
+      entries.removeFirst();
+    }
+    return top;
+  }
+
+  /**
+   * What a subscriber that saw {@code since} of {@code sinceEpoch} missed: the publications after it
+   * that are still kept. Recovered only if the epoch is the same and every one of them is still kept;
+   * a subscriber is given them only then (never a partial history), a fan-out filling a gap takes
+   * what there is.
+   */
+  History since(long since, String sinceEpoch, long nowMs, long ttlMs) {
+    if (since < 0) {
+      return new History(epoch, top, List.of(), false, false);
+    }
+    if (!epoch.equals(sinceEpoch) || since > top) {
+      return new History(epoch, top, List.of(), true, false);
+    }
+    List<Entry> missed = new ArrayList<>();
+    for (Entry e : entries) {
+      if (e.seq() > since && e.ts() >= nowMs - ttlMs) {
+        missed.add(e);
+      }
+    }
+    return new History(epoch, top, missed, true, missed.size() == top - since);
+  }
+}

@@ -1,0 +1,40 @@
+package io.socketpush.channel;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.socketpush.push.Publication;
+import io.socketpush.ws.WebSocketFrames;
+import io.vertx.core.json.Json;
+
+import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
+
+/**
+ * What a channel subscriber receives, the same JSON on every transport: a publication
+ * {@code {"channel":"chat:lobby","seq":42,"data":…}}, or a presence event
+ * {@code {"channel":"chat:lobby","join":{"client":…,"name":…}}} ({@code "leave"} likewise).
+ * Encoded once per publication; the data's JSON is copied in as it is, not parsed again.
+ */
+public final class ChannelMessages {
+  private ChannelMessages() {
+  }
+
+  /** The message's JSON text. */
+  public static final Function<Publication, ByteBuf> JSON = ChannelMessages::encode;
+
+  /** The message as a whole WebSocket text frame. */
+  public static final Function<Publication, ByteBuf> WEBSOCKET = p -> WebSocketFrames.text(p.encoded(JSON));
+
+  private static ByteBuf encode(Publication p) {
+    String head = switch (p.kind()) {
+      case PUBLICATION -> "{\"channel\":" + Json.encode(p.channel()) + ",\"seq\":" + p.seq() + ",\"data\":";
+      case JOIN -> "{\"channel\":" + Json.encode(p.channel()) + ",\"join\":";
+      case LEAVE -> "{\"channel\":" + Json.encode(p.channel()) + ",\"leave\":";
+    };
+    ByteBuf data = p.dataJson();
+    return Unpooled.buffer(head.length() + data.readableBytes() + 1)
+        .writeBytes(head.getBytes(StandardCharsets.UTF_8))
+        .writeBytes(data, data.readerIndex(), data.readableBytes())
+        .writeByte('}');
+  }
+}

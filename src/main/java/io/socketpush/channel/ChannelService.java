@@ -1,0 +1,199 @@
+package io.socketpush.channel;
+
+import io.socketpush.Addresses;
+import io.socketpush.cluster.ClusterNodes;
+import io.socketpush.config.ChannelConfig;
+import io.socketpush.config.ChannelRule;
+import io.socketpush.config.ChannelRule.Who;
+import io.socketpush.push.PushStats;
+import io.socketpush.push.TickFanOut;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The channels of one node: who may do what (the rules), publishing (number it in the backend, then
+ * hand it to every member's fan-out over the event bus), recovery and presence. Shared by the node's
+ * event loops; holds no per-connection state.
+ */
+public final class ChannelService {
+  private static final Logger LOG = LoggerFactory.getLogger(ChannelService.class);
+  private static final long ASK_TIMEOUT_MS = 2000;
+
+  private final Vertx vertx;
+  private final ChannelConfig config;
+  private final ChannelBackend backend;
+  private final ClusterNodes nodes;
+  private final PushStats stats;
+
+  public ChannelService(Vertx vertx, ChannelConfig config, ChannelBackend backend, PushStats stats) {
+    this.vertx = vertx;
+    this.config = config;
+    this.backend = backend;
+    this.nodes = new ClusterNodes(vertx);
+    this.stats = stats;
+  }
+
+  public ChannelConfig config() {
+    return config;
+  }
+
+  public ClusterNodes nodes() {
+    return nodes;
+  }
+
+  ChannelBackend backend() {
+    return backend;
+  }
+
+  /** The rule of a channel; throws 107 for a malformed name, 102 when no rule matches. */
+  public ChannelRule rule(String channel) {
+    if (!ChannelConfig.validName(channel)) {
+      throw new ChannelError(ChannelError.BAD_REQUEST, "a channel name is 1 to 128 letters, digits or _-.:@=");
+    }
+    ChannelRule rule = config.rule(channel);
+    if (rule == null) {
+      throw new ChannelError(ChannelError.UNKNOWN_CHANNEL, "no channel rule matches '" + channel + "'");
+    }
+    return rule;
+  }
+
+  /** Throws unless a client with this JWT subject (null: anonymous) may subscribe (and see presence). */
+  public static void checkSubscribe(ChannelRule rule, String subject) {
+    check(rule.subscribe(), subject, false, "subscribing");
+  }
+
+  /** Throws unless the publisher may publish: a client with a subject (null: anonymous), or the server side. */
+  public static void checkPublish(ChannelRule rule, String subject, boolean server) {
+    check(rule.publish(), subject, server, "publishing");
+  }
+
+  private static void check(Who who, String subject, boolean server, String what) {
+    if (who == Who.NOBODY) {
+      throw new ChannelError(ChannelError.PERMISSION_DENIED, what + " is not allowed on this channel");
+    }
+    if (server) {
+      return; // the API key and the event bus may do anything a rule allows anybody
+    }
+    if (who == Who.SERVER) {
+      throw new ChannelError(ChannelError.PERMISSION_DENIED, what + " is for the server side only on this channel");
+    }
+    if (who == Who.AUTHENTICATED && subject == null) {
+      throw new ChannelError(ChannelError.UNAUTHORIZED, what + " on this channel needs a token");
+    }
+  }
+
+  /**
+   * Publishes after the permission check: the data ({@code undefined} is not JSON: null is refused) is
+   * numbered and kept by the backend, then published to every member. Completes with its position
+   * once it is numbered and kept; fails with a {@link ChannelError}.
+   */
+  public Future<ChannelBackend.Appended> publish(String channel, Object data, String subject, boolean server) {
+    ChannelRule rule;
+    String json;
+    try {
+      rule = rule(channel);
+      if (channel.equals(TickFanOut.CHANNEL)) {
+        throw new ChannelError(ChannelError.PERMISSION_DENIED, "the time channel is read-only");
+      }
+      checkPublish(rule, subject, server);
+      if (data == null) {
+        throw new ChannelError(ChannelError.BAD_REQUEST, "a publication needs 'data'");
+      }
+      json = Json.encode(data);
+      if (json.getBytes(StandardCharsets.UTF_8).length > rule.maxMessageBytes()) {
+        throw new ChannelError(ChannelError.TOO_LARGE, "data is over " + rule.maxMessageBytes() + " bytes");
+      }
+    } catch (ChannelError e) {
+      return Future.failedFuture(e);
+    }
+    long ts = System.currentTimeMillis();
+    return backend.append(channel, rule, json, ts)
+        .recover(e -> {
+          LOG.warn("publication on {} not numbered: {}", channel, e.toString());
+          return Future.failedFuture(new ChannelError(ChannelError.INTERNAL, "the channel's owner did not answer: try again"));
+        })
+        .onSuccess(appended -> {
+          vertx.eventBus().publish(Addresses.CHANNEL_PUBLICATIONS, new JsonObject().put("channel", channel)
+              .put("seq", appended.seq()).put("epoch", appended.epoch()).put("ts", ts).put("data", data));
+          stats.channelPublished(config.label(channel));
+        });
+  }
+
+  /** Publishes from the event bus or REST, where data arrives as JSON text. */
+  public Future<ChannelBackend.Appended> publishJson(String channel, String dataJson, String subject, boolean server) {
+    Object data;
+    try {
+      data = Json.decodeValue(dataJson);
+    } catch (DecodeException e) {
+      return Future.failedFuture(new ChannelError(ChannelError.BAD_REQUEST, "the body is not JSON"));
+    }
+    return publish(channel, data, subject, server);
+  }
+
+  public Future<History> history(String channel, ChannelRule rule, long since, String epoch) {
+    return backend.history(channel, rule, since, epoch);
+  }
+
+  /** Adds a client to a presence channel and announces it if it is new. */
+  public Future<Void> join(String channel, Client client) {
+    return backend.join(channel, client).onSuccess(added -> {
+      if (added) {
+        announce(channel, "join", client);
+      }
+    }).mapEmpty();
+  }
+
+  /** Removes a client from a presence channel and announces it if it was there. */
+  public Future<Void> leave(String channel, Client client) {
+    return backend.leave(channel, client.id()).onSuccess(removed -> {
+      if (removed) {
+        announce(channel, "leave", client);
+      }
+    }).mapEmpty();
+  }
+
+  void announce(String channel, String event, Client client) {
+    vertx.eventBus().publish(Addresses.CHANNEL_PUBLICATIONS, new JsonObject().put("channel", channel).put(event, client.toJson()));
+  }
+
+  /**
+   * Who is in a channel: {@code {"channel":…,"count":N}}, plus {@code "clients":[…]} where the rule
+   * keeps presence (the count is then the list's length). The count of other channels is asked of
+   * every member: their local subscribers, over every transport.
+   */
+  public Future<JsonObject> presence(String channel, ChannelRule rule) {
+    JsonObject answer = new JsonObject().put("channel", channel);
+    if (rule.presence()) {
+      return backend.present(channel).map(clients -> {
+        JsonArray list = new JsonArray();
+        clients.forEach(c -> list.add(c.toJson()));
+        return answer.put("count", clients.size()).put("clients", list);
+      });
+    }
+    return nodes.askAll(Addresses.NODE_SUBSCRIBERS, new JsonObject().put("channel", channel), ASK_TIMEOUT_MS)
+        .map(answers -> answer.put("count", answers.stream().mapToLong(a -> a.getLong("count", 0L)).sum()));
+  }
+
+  /** This member's answer to {@link Addresses#NODE_SUBSCRIBERS}. */
+  JsonObject localSubscribers(JsonObject question) {
+    return new JsonObject().put("count", stats.subscribers(question.getString("channel", "")));
+  }
+
+  /** A client in presence lists: its id is unique in the cluster and names its member. */
+  public Client client(String id, String subject, String name) {
+    return new Client(id, subject, name, nodes.localId());
+  }
+
+  static List<ChannelLog.Entry> none() {
+    return List.of();
+  }
+}

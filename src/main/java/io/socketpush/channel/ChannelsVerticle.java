@@ -1,0 +1,55 @@
+package io.socketpush.channel;
+
+import io.socketpush.Addresses;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * The channels' event-bus API of one member: publishing from other services
+ * ({@link Addresses#CHANNELS_PUBLISH}), this member's subscriber counts for cluster-wide presence
+ * ({@link Addresses#NODE_SUBSCRIBERS}), the leave announcements of clients whose member died, and
+ * forgetting idle channels.
+ * One instance per node.
+ */
+public final class ChannelsVerticle extends VerticleBase {
+  private final ChannelService service;
+  private MessageConsumer<JsonObject> publish;
+  private MessageConsumer<JsonObject> subscribers;
+
+  public ChannelsVerticle(ChannelService service) {
+    this.service = service;
+  }
+
+  @Override
+  public Future<?> start() {
+    publish = vertx.eventBus().consumer(Addresses.CHANNELS_PUBLISH, this::publish);
+    subscribers = service.nodes().answer(Addresses.NODE_SUBSCRIBERS, q -> Future.succeededFuture(service.localSubscribers(q)));
+    vertx.setPeriodic(60_000, t -> service.backend().forgetIdle(System.currentTimeMillis()));
+    service.backend().onOrphans((channel, client) -> context.runOnContext(v -> service.announce(channel, "leave", client)));
+    return Future.join(publish.completion(), subscribers.completion());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return Future.join(publish.unregister(), subscribers.unregister(), service.backend().close());
+  }
+
+  private void publish(Message<JsonObject> message) {
+    JsonObject body = message.body();
+    if (body == null || !(body.getValue("channel") instanceof String channel) || !body.containsKey("data")) {
+      message.fail(ChannelError.BAD_REQUEST, "the body is {\"channel\":…,\"data\":…}");
+      return;
+    }
+    service.publish(channel, body.getValue("data"), null, true).onComplete(done -> {
+      if (done.succeeded()) {
+        message.reply(new JsonObject().put("channel", channel).put("seq", done.result().seq()));
+      } else {
+        ChannelError error = done.cause() instanceof ChannelError e ? e : new ChannelError(ChannelError.INTERNAL, "internal error");
+        message.fail(error.code(), error.getMessage());
+      }
+    });
+  }
+}

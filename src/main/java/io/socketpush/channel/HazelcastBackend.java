@@ -1,0 +1,220 @@
+package io.socketpush.channel;
+
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.IMap;
+import io.socketpush.config.ChannelRule;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.function.BiConsumer;
+
+/**
+ * In a cluster: each channel's log is one entry of the Hazelcast map {@value #LOGS}, so Hazelcast's
+ * partitioning gives every channel one owner member, and every change is an entry processor run on
+ * that owner's partition thread, one at a time: two members publishing at once still get two
+ * different, consecutive numbers. The map keeps one synchronous backup on another member, updated
+ * before a publish is acknowledged, so an acknowledged publication and its number survive the loss of
+ * any one member (the backup's partition is promoted). Presence lists are entries of {@value #PRESENCE},
+ * changed the same way; when a member dies, every survivor removes that member's clients (the first
+ * to run finds them) and announces them as gone.
+ *
+ * <p>Every Hazelcast call here is asynchronous; nothing blocks an event loop.
+ */
+public final class HazelcastBackend implements ChannelBackend {
+  private static final Logger LOG = LoggerFactory.getLogger(HazelcastBackend.class);
+  /** Hazelcast map of channel logs: channel name → {@link ChannelLog}. */
+  public static final String LOGS = "socket-push.channels";
+  /** Hazelcast map of presence lists: channel name → client id → {@link Client}. */
+  public static final String PRESENCE = "socket-push.presence";
+
+  /** The member attribute in which vertx-hazelcast keeps a member's Vert.x node id. */
+  static final String VERTX_NODE_ID = "__vertx.nodeId";
+
+  private final Vertx vertx;
+  private final HazelcastInstance hazelcast;
+  private final IMap<String, ChannelLog> logs;
+  private final IMap<String, LinkedHashMap<String, Client>> presence;
+  private UUID membershipListener;
+
+  public HazelcastBackend(Vertx vertx, HazelcastInstance hazelcast) {
+    this.vertx = vertx;
+    this.hazelcast = hazelcast;
+    this.logs = hazelcast.getMap(LOGS);
+    this.presence = hazelcast.getMap(PRESENCE);
+  }
+
+  @Override
+  public Future<Appended> append(String channel, ChannelRule rule, String data, long ts) {
+    return onCaller(logs.submitToKey(channel, new Append(data, ts, rule.historySize(), rule.historyTtlMs(), ChannelLog.newEpoch())));
+  }
+
+  @Override
+  public Future<History> history(String channel, ChannelRule rule, long since, String epoch) {
+    return onCaller(logs.submitToKey(channel, new Read(since, epoch, System.currentTimeMillis(), rule.historyTtlMs(), ChannelLog.newEpoch())));
+  }
+
+  @Override
+  public Future<Boolean> join(String channel, Client client) {
+    return onCaller(presence.submitToKey(channel, new Join(client)));
+  }
+
+  @Override
+  public Future<Boolean> leave(String channel, String clientId) {
+    return onCaller(presence.submitToKey(channel, new Leave(clientId)));
+  }
+
+  @Override
+  public Future<List<Client>> present(String channel) {
+    return onCaller(presence.getAsync(channel)).map(clients -> clients == null ? List.of() : new ArrayList<>(clients.values()));
+  }
+
+  @Override
+  public void onOrphans(BiConsumer<String, Client> left) {
+    membershipListener = hazelcast.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        // clients are tagged with the Vert.x node id, which vertx-hazelcast keeps as a member attribute
+        String dead = event.getMember().getAttribute(VERTX_NODE_ID);
+        // executeOnEntries waits for every partition: a worker thread, never an event loop or Hazelcast's event thread
+        vertx.executeBlocking(() -> presence.executeOnEntries(new DropNode(dead)), false)
+            .onSuccess(removed -> {
+              int gone = 0;
+              for (Map.Entry<String, List<Client>> channel : removed.entrySet()) {
+                if (channel.getValue() != null) {
+                  channel.getValue().forEach(c -> left.accept(channel.getKey(), c));
+                  gone += channel.getValue().size();
+                }
+              }
+              LOG.info("member {} left: {} of its clients removed from presence lists", dead, gone);
+            })
+            .onFailure(e -> LOG.warn("could not clear the presence of departed member {}: {}", dead, e.toString()));
+      }
+    });
+  }
+
+  @Override
+  public Future<Void> close() {
+    if (membershipListener != null) {
+      try {
+        hazelcast.getCluster().removeMembershipListener(membershipListener);
+      } catch (RuntimeException e) {
+        LOG.debug("membership listener not removed: {}", e.toString()); // Hazelcast already shut down
+      }
+    }
+    return Future.succeededFuture();
+  }
+
+  private <T> Future<T> onCaller(CompletionStage<T> stage) {
+    Context context = vertx.getOrCreateContext();
+    return Future.fromCompletionStage(stage, context);
+  }
+
+  /**
+   * Numbers and keeps one publication; runs on the channel's owner and then, identically, on its
+   * backup: so everything it uses comes in its fields (the epoch of a new log too), nothing from a
+   * clock or a random source.
+   */
+  record Append(String data, long ts, int historySize, long ttlMs, String freshEpoch)
+      implements EntryProcessor<String, ChannelLog, Appended> {
+    @Override
+    public Appended process(Map.Entry<String, ChannelLog> entry) {
+      ChannelLog log = entry.getValue() == null ? new ChannelLog(freshEpoch) : entry.getValue();
+      long seq = log.append(data, ts, historySize, ttlMs);
+      entry.setValue(log);
+      return new Appended(log.epoch(), seq);
+    }
+  }
+
+  /**
+   * Reads the position and what was missed; creates the log if there is none, so the epoch a
+   * subscriber is told is the one its publications will carry.
+   */
+  record Read(long since, String epoch, long nowMs, long ttlMs, String freshEpoch)
+      implements EntryProcessor<String, ChannelLog, History> {
+    @Override
+    public History process(Map.Entry<String, ChannelLog> entry) {
+      ChannelLog log = entry.getValue();
+      if (log == null) {
+        log = new ChannelLog(freshEpoch);
+        entry.setValue(log);
+      }
+      return log.since(since, epoch, nowMs, ttlMs);
+    }
+
+    @Override
+    public EntryProcessor<String, ChannelLog, History> getBackupProcessor() {
+      return new CreateOnly(freshEpoch); // the backup needs the log a read creates, nothing else of the read
+    }
+  }
+
+  record CreateOnly(String freshEpoch) implements EntryProcessor<String, ChannelLog, History> {
+    @Override
+    public History process(Map.Entry<String, ChannelLog> entry) {
+      if (entry.getValue() == null) {
+        entry.setValue(new ChannelLog(freshEpoch));
+      }
+      return null;
+    }
+  }
+
+  record Join(Client client) implements EntryProcessor<String, LinkedHashMap<String, Client>, Boolean> {
+    @Override
+    public Boolean process(Map.Entry<String, LinkedHashMap<String, Client>> entry) {
+      LinkedHashMap<String, Client> clients = entry.getValue() == null ? new LinkedHashMap<>() : entry.getValue();
+      boolean added = clients.put(client.id(), client) == null;
+      entry.setValue(clients);
+      return added;
+    }
+  }
+
+  record Leave(String clientId) implements EntryProcessor<String, LinkedHashMap<String, Client>, Boolean> {
+    @Override
+    public Boolean process(Map.Entry<String, LinkedHashMap<String, Client>> entry) {
+      LinkedHashMap<String, Client> clients = entry.getValue();
+      if (clients == null || clients.remove(clientId) == null) {
+        return false;
+      }
+      entry.setValue(clients.isEmpty() ? null : clients);
+      return true;
+    }
+  }
+
+  /** Removes the clients of a departed member from every presence list; returns them, per channel. */
+  record DropNode(String node) implements EntryProcessor<String, LinkedHashMap<String, Client>, List<Client>> {
+    @Override
+    public List<Client> process(Map.Entry<String, LinkedHashMap<String, Client>> entry) {
+      LinkedHashMap<String, Client> clients = entry.getValue();
+      if (clients == null) {
+        return null;
+      }
+      List<Client> gone = new ArrayList<>();
+      clients.values().removeIf(c -> {
+        if (c.node().equals(node)) {
+          gone.add(c);
+          return true;
+        }
+        return false;
+      });
+      if (!gone.isEmpty()) {
+        entry.setValue(clients.isEmpty() ? null : clients);
+      }
+      return gone.isEmpty() ? null : gone;
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package io.socketpush.config;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Channels: the rules by name pattern (the first that matches wins; a name no rule matches does not
+ * exist) and the limits of one connection.
+ *
+ * @param maxPerConnection   channels one connection may follow: each costs memory on the node and a
+ *                           cluster round trip to join (error 106 beyond)
+ * @param publishesPerSecond publications one connection may make per second, burst of one second's worth:
+ *                           one client cannot flood a room (error 111 beyond, close 1008 if it keeps on)
+ * @param requestsPerSecond  messages one channel connection ({@code /ws}, {@code /sockjs/channels}) may send per second, of any kind: a loop of
+ *                           subscribe and unsubscribe cannot keep an event loop and the cluster busy (close 1008 beyond)
+ * @param apiKey             the key of {@code POST /api/channels/{name}} for server-side publishers; empty: only JWTs
+ */
+public record ChannelConfig(List<ChannelRule> rules, int maxPerConnection, int publishesPerSecond,
+                            int requestsPerSecond, String apiKey) {
+  /** Letters, digits and {@code _ - . : @ =}, 1 to 128 of them. */
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_\\-.:@=]{1,128}");
+
+  /** The rule of a channel, or null if the name is malformed or no rule matches. */
+  public ChannelRule rule(String channel) {
+    if (channel == null || !NAME.matcher(channel).matches()) {
+      return null;
+    }
+    for (ChannelRule rule : rules) {
+      if (rule.matches(channel)) {
+        return rule;
+      }
+    }
+    return null;
+  }
+
+  public static boolean validName(String channel) {
+    return channel != null && NAME.matcher(channel).matches();
+  }
+
+  /** The metric label of a channel: its rule's pattern, so a million chat rooms make one time series. */
+  public String label(String channel) {
+    ChannelRule rule = rule(channel);
+    return rule == null ? channel : rule.pattern();
+  }
+
+  /** The default rules, as in {@code conf/config.json}. */
+  static String defaultRules() {
+    return new JsonArray()
+        .add(new JsonObject().put("pattern", "time").put("subscribe", "anyone").put("publish", "nobody")
+            .put("historySize", 0).put("presence", false))
+        .add(new JsonObject().put("pattern", "chat:*").put("subscribe", "anyone").put("publish", "anyone")
+            .put("maxMessageBytes", 4096).put("historySize", 100).put("historyTtlMs", 300000).put("presence", true))
+        .add(new JsonObject().put("pattern", "comments:*").put("subscribe", "anyone").put("publish", "anyone")
+            .put("maxMessageBytes", 1024).put("historySize", 100).put("historyTtlMs", 60000).put("presence", false))
+        .add(new JsonObject().put("pattern", "news:*").put("subscribe", "anyone").put("publish", "server")
+            .put("maxMessageBytes", 65536).put("historySize", 100).put("historyTtlMs", 3600000).put("presence", false))
+        .encode();
+  }
+
+  static List<ChannelRule> parseRules(String raw) {
+    JsonArray array;
+    try {
+      array = new JsonArray(raw);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("not a JSON array of rules");
+    }
+    List<ChannelRule> rules = new ArrayList<>();
+    for (Object item : array) {
+      if (!(item instanceof JsonObject)) {
+        throw new IllegalArgumentException("every rule is a JSON object");
+      }
+      ChannelRule rule = ChannelRule.fromJson((JsonObject) item);
+      if (rule.matches("time") && rule.publish() != ChannelRule.Who.NOBODY) {
+        throw new IllegalArgumentException("rule '" + rule.pattern() + "': the time channel is read-only (publish must be nobody)");
+      }
+      rules.add(rule);
+    }
+    return List.copyOf(rules);
+  }
+}

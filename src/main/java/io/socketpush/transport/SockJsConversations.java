@@ -1,0 +1,76 @@
+package io.socketpush.transport;
+
+import io.socketpush.channel.ChannelConnection;
+import io.socketpush.channel.ChannelFanOut;
+import io.socketpush.channel.ChannelMessages;
+import io.socketpush.push.Hub;
+import io.socketpush.push.Publication;
+import io.socketpush.push.Subscriber;
+import io.socketpush.push.TickFanOut;
+import io.socketpush.ws.ChannelEndpoint;
+
+import java.util.UUID;
+import java.util.function.Function;
+
+/** What the HTTP SockJS sessions of each path do once admitted. */
+final class SockJsConversations {
+  static final String TIME_PATH = "/sockjs/time";
+  static final String CHANNELS_PATH = "/sockjs/channels";
+
+  private SockJsConversations() {
+  }
+
+  /** {@code /sockjs/time}: each tick's JSON as one SockJS message; what the client sends is ignored, as on {@code /ws/time}. */
+  static Function<SockJsSessions.Session, SockJsSessions.Conversation> ticks(Hub hub) {
+    return session -> {
+      Subscriber subscriber = tick -> session.write(tick.dataJson(), tick.receivedAtMs());
+      hub.subscribe(TickFanOut.CHANNEL, subscriber);
+      return new SockJsSessions.Conversation() {
+        @Override
+        public void received(String message) {
+        }
+
+        @Override
+        public void ended() {
+          hub.unsubscribe(TickFanOut.CHANNEL, subscriber);
+        }
+      };
+    };
+  }
+
+  /**
+   * {@code /sockjs/channels}: the JSON protocol of {@code /ws}, one SockJS message per request, reply,
+   * publication (the same JSON, encoded once) or presence event; {@code ?name=} as on {@code /ws}.
+   */
+  static Function<SockJsSessions.Session, SockJsSessions.Conversation> channels(ChannelFanOut fanOut) {
+    return session -> {
+      ChannelConnection connection = new ChannelConnection(fanOut, new ChannelConnection.Link() {
+        @Override
+        public void reply(String json) {
+          session.send(json);
+        }
+
+        @Override
+        public void deliver(Publication publication) {
+          session.write(publication.encoded(ChannelMessages.JSON), publication.receivedAtMs());
+        }
+
+        @Override
+        public void close(short code, String reason) {
+          session.close(code, reason);
+        }
+      }, UUID.randomUUID().toString(), session.subject(), ChannelEndpoint.displayName(session.query()));
+      return new SockJsSessions.Conversation() {
+        @Override
+        public void received(String message) {
+          connection.handle(message);
+        }
+
+        @Override
+        public void ended() {
+          connection.closed();
+        }
+      };
+    };
+  }
+}

@@ -1,0 +1,53 @@
+package io.socketpush.transport;
+
+import io.netty.buffer.ByteBuf;
+import io.socketpush.push.Hub;
+import io.socketpush.push.Publication;
+import io.socketpush.push.Subscriber;
+import io.socketpush.push.TickFanOut;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.function.Function;
+
+/**
+ * {@code GET /sse/time}: one event per tick, {@code id: <ts>} and {@code data: <tick>}, encoded once per
+ * tick for all streams. Each stream follows the instance's hub, fed by the same one event-bus consumer as
+ * the sockets. A client that is behind ({@code Last-Event-ID} older than the latest tick, or none) gets the
+ * latest tick at once.
+ */
+final class SseTicks implements SseStreams.Source {
+  private static final Function<Publication, ByteBuf> EVENT = p -> SseStreams.event("id: " + p.ts() + "\ndata: ", p.dataJson());
+  private static final Buffer HELLO = Buffer.buffer(": open\n\n");
+
+  private final Hub hub;
+  private final TickFanOut fanOut;
+
+  SseTicks(Hub hub, TickFanOut fanOut) {
+    this.hub = hub;
+    this.fanOut = fanOut;
+  }
+
+  @Override
+  public Future<Void> follow(RoutingContext ctx, SseStreams.Stream stream) {
+    Publication latest = fanOut.latest();
+    boolean behind = latest != null && latest.ts() > lastTs(SseStreams.lastEventId(ctx.request()));
+    stream.open(behind ? null : HELLO);
+    if (behind) {
+      stream.write(latest.encoded(EVENT), System.currentTimeMillis()); // a new client, or one that missed ticks
+    }
+    Subscriber subscriber = tick -> stream.write(tick.encoded(EVENT), tick.receivedAtMs());
+    hub.subscribe(TickFanOut.CHANNEL, subscriber);
+    stream.onClose(() -> hub.unsubscribe(TickFanOut.CHANNEL, subscriber));
+    return Future.succeededFuture();
+  }
+
+  private static long lastTs(String id) {
+    try {
+      return id == null ? 0 : Long.parseLong(id.trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+}

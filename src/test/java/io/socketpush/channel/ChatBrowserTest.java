@@ -1,0 +1,270 @@
+package io.socketpush.channel;
+
+import io.socketpush.HeadlessChromium;
+import io.socketpush.SocketPush;
+import io.socketpush.config.ConfigSources;
+import io.socketpush.config.ServiceConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The chat of the demo page and the channels API of socket-push.js, in two headless Chromium browsers (two
+ * driver sessions, two profiles): both join a room and see each other, a message typed in one shows in the
+ * other with its sender, and closing one shows its leave in the other; a client whose connection drops
+ * subscribes again from where it was and gets what it missed, once; a position from another epoch is
+ * reported unrecovered. Over WebSocket, and over SSE where the node serves {@code /sse/channels/{name}}.
+ * Skipped like BrowserTest where Chromium is missing, except on CI.
+ */
+@ExtendWith(VertxExtension.class)
+class ChatBrowserTest {
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  /**
+   * Runs before the page: the channel connections (WebSocket on /ws, EventSource on /sse/channels/) are
+   * kept in {@code __links} so the test can drop them, and while {@code __offline} is set new ones go to a
+   * closed port, as if the network were down. The clock and the echo are left alone.
+   */
+  private static final String NETWORK_SWITCH = """
+      (() => {
+      window.__links = []; window.__offline = false;
+      const wrap = (Real, isChannel, dead) => {
+        if (typeof Real !== 'function') return Real;
+        const Wrapped = function (url, more) {
+          const channel = isChannel(new URL(url, location.href));
+          const link = new Real(channel && window.__offline ? dead : url, more);
+          if (channel) window.__links.push(link);
+          return link;
+        };
+        Wrapped.prototype = Real.prototype;
+        Object.assign(Wrapped, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+        return Wrapped;
+      };
+      window.WebSocket = wrap(window.WebSocket, u => u.pathname === '/ws', 'ws://127.0.0.1:9/');
+      window.EventSource = wrap(window.EventSource, u => u.pathname.startsWith('/sse/channels/'), 'http://127.0.0.1:9/');
+      window.__drop = () => window.__links.splice(0).forEach(l => {
+        l.close();
+        if (l instanceof EventSource && l.onerror) l.onerror(new Event('error')); // close() alone tells nobody
+      });
+      })();
+      """;
+
+  private SocketPush app;
+  private final List<HeadlessChromium> browsers = new ArrayList<>();
+
+  @BeforeEach
+  void start(Vertx vertx, VertxTestContext ctx) {
+    HeadlessChromium.require("ChatBrowserTest");
+    JsonObject conf = new JsonObject().put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"));
+    SocketPush.start(vertx, ServiceConfig.from(ConfigSources.of(conf))).onComplete(ctx.succeeding(a -> {
+      app = a;
+      ctx.completeNow();
+    }));
+  }
+
+  @AfterEach
+  void stop(Vertx vertx, VertxTestContext ctx) {
+    browsers.forEach(HeadlessChromium::close);
+    (app == null ? Future.<Void>succeededFuture() : app.shutdown()).eventually(vertx::close)
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "sse"})
+  void twoBrowsersChatInARoomSeeEachOtherAndTheLeave(String transport) throws IOException {
+    assumeServed(transport);
+    ChatPage alice = open(transport);
+    ChatPage bob = open(transport);
+    alice.join("alice", "tea");
+    alice.waitFor("alice to see herself here", () -> alice.people().equals(List.of("alice")));
+    bob.join("bob", "tea");
+    bob.waitFor("bob to see both", () -> bob.people().equals(List.of("alice", "bob")));
+    alice.waitFor("alice to see bob", () -> alice.people().equals(List.of("alice", "bob")));
+    alice.waitFor("bob's join in alice's log", () -> alice.notes().contains("bob joined"));
+
+    alice.say("hello bob, 你好");
+    bob.waitFor("alice's message at bob's", () -> bob.messages().contains("alice: hello bob, 你好"));
+    bob.say("hi alice");
+    alice.waitFor("bob's reply at alice's", () -> alice.messages().equals(List.of("alice: hello bob, 你好", "bob: hi alice")));
+    assertEquals(transport, alice.script("return document.body.dataset.chatTransport"));
+
+    bob.browser.close();
+    browsers.remove(bob.browser);
+    alice.waitFor("bob's leave at alice's", () -> alice.notes().contains("bob left") && alice.people().equals(List.of("alice")));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "sse"})
+  void aDroppedConnectionResubscribesFromItsPositionAndGetsWhatItMissedOnce(String transport) throws Exception {
+    assumeServed(transport);
+    ChatPage page = open(transport);
+    page.script("window.__got = []; window.__events = [];"
+        + "const c = window.__c = SocketPush.channels({name: 'carol', transports: [arguments[0]]});"
+        + "const s = window.__sub = c.subscribe('chat:recover', p => __got.push(p.seq + ':' + p.data));"
+        + "s.on('subscribed', e => __events.push('subscribed ' + e.recovered));"
+        + "s.on('unrecovered', () => __events.push('unrecovered'));", transport);
+    page.waitFor("the first subscription", () -> page.list("__events").equals(List.of("subscribed undefined")));
+    publish("chat:recover", "\"one\"");
+    page.waitFor("a live publication", () -> page.list("__got").equals(List.of("1:one")));
+
+    page.script("window.__offline = true; window.__drop();");
+    publish("chat:recover", "\"two\"");
+    publish("chat:recover", "\"three\"");
+    page.script("window.__offline = false;");
+
+    page.waitFor("what it missed, after the reconnection",
+        () -> page.list("__got").equals(List.of("1:one", "2:two", "3:three")));
+    publish("chat:recover", "\"four\"");
+    page.waitFor("live again", () -> page.list("__got").equals(List.of("1:one", "2:two", "3:three", "4:four")));
+    assertEquals(List.of("subscribed undefined", "subscribed true"), page.list("__events"), "recovered, and said so");
+    assertEquals(4L, page.script("return window.__sub.seq"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "sse"})
+  void aPositionFromAnotherEpochIsReportedUnrecovered(String transport) throws Exception {
+    assumeServed(transport);
+    publish("chat:old", "\"before\"");
+    ChatPage page = open(transport);
+    page.script("window.__got = []; window.__events = [];"
+        + "const c = window.__c = SocketPush.channels({transports: [arguments[0]]});"
+        + "const s = window.__sub = c.subscribe('chat:old', p => __got.push(p.seq + ':' + p.data), {since: 7, epoch: 'gone'});"
+        + "s.on('subscribed', e => __events.push('subscribed ' + e.recovered + ' at ' + e.seq));"
+        + "s.on('unrecovered', e => __events.push('unrecovered since ' + e.since));", transport);
+    page.waitFor("the subscription", () -> page.list("__events").size() == 2);
+    assertEquals(List.of("subscribed false at 1", "unrecovered since 7"), page.list("__events"));
+    publish("chat:old", "\"after\"");
+    page.waitFor("the next publication", () -> page.list("__got").equals(List.of("2:after")));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "sse"})
+  void aRefusedChannelFailsAloneAndTheOthersGoOn(String transport) throws Exception {
+    assumeServed(transport);
+    ChatPage page = open(transport);
+    page.script("window.__got = []; window.__events = [];"
+        + "const c = window.__c = SocketPush.channels({transports: [arguments[0]]});"
+        + "c.subscribe('nowhere:1', () => {}).on('error', e => __events.push('error ' + e.code));"
+        + "c.subscribe('chat:fine', p => __got.push(p.data)).on('subscribed', () => __events.push('subscribed'));", transport);
+    page.waitFor("both answers", () -> page.list("__events").size() == 2);
+    assertEquals(List.of("error 102", "subscribed"), page.list("__events").stream().sorted().toList());
+    assertEquals(List.of("chat:fine"), page.list("[...__c.subscriptions.keys()]"), "the refused one is over");
+    publish("chat:fine", "\"still here\"");
+    page.waitFor("a publication on the other channel", () -> page.list("__got").equals(List.of("still here")));
+  }
+
+  /** SSE for channels comes in its own change: where this node does not serve it yet, the SSE cases are skipped. */
+  private void assumeServed(String transport) throws IOException {
+    if (!transport.equals("sse")) {
+      return;
+    }
+    HttpURLConnection probe = (HttpURLConnection) URI.create(base() + "/sse/channels/chat:probe").toURL().openConnection();
+    try {
+      String type = probe.getResponseCode() == 200 ? probe.getContentType() : null;
+      Assumptions.assumeTrue(type != null && type.startsWith("text/event-stream"),
+          "this node does not serve GET /sse/channels/{name} (answered " + probe.getResponseCode() + ")");
+    } finally {
+      probe.disconnect();
+    }
+  }
+
+  private String base() {
+    return "http://127.0.0.1:" + app.httpPort();
+  }
+
+  /** Publishes through the REST API, as a server-side publisher or an SSE client would. */
+  private void publish(String channel, String json) throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base() + "/api/channels/" + channel))
+        .POST(HttpRequest.BodyPublishers.ofString(json)).header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(202, response.statusCode(), response.body());
+  }
+
+  private ChatPage open(String transport) throws IOException {
+    HeadlessChromium browser = HeadlessChromium.start(WAIT);
+    browsers.add(browser);
+    ChromeDriver driver = browser.driver();
+    driver.executeCdpCommand("Page.addScriptToEvaluateOnNewDocument", Map.of("source", NETWORK_SWITCH));
+    driver.get(base() + "/?transports=" + transport);
+    return new ChatPage(browser);
+  }
+
+  /** The demo page's chat in one browser. */
+  private static final class ChatPage {
+    final HeadlessChromium browser;
+    final ChromeDriver driver;
+
+    ChatPage(HeadlessChromium browser) {
+      this.browser = browser;
+      this.driver = browser.driver();
+    }
+
+    void join(String name, String room) {
+      driver.findElement(By.id("chat-name")).sendKeys(name);
+      driver.findElement(By.id("chat-room")).clear();
+      driver.findElement(By.id("chat-room")).sendKeys(room);
+      driver.findElement(By.id("chat-join-button")).click();
+      waitFor(name + "'s chat to open", () -> String.valueOf(script("return document.getElementById('chat-state').textContent")).startsWith("open"));
+    }
+
+    void say(String text) {
+      driver.findElement(By.id("chat-input")).sendKeys(text);
+      driver.findElement(By.id("chat-send")).click();
+      waitFor("the input to be cleared once sent", () -> "".equals(driver.findElement(By.id("chat-input")).getDomProperty("value")));
+    }
+
+    List<String> people() {
+      return texts("#chat-people li");
+    }
+
+    List<String> messages() {
+      return texts("#chat-log li.message");
+    }
+
+    List<String> notes() {
+      return texts("#chat-log li.note");
+    }
+
+    private List<String> texts(String selector) {
+      return list("[...document.querySelectorAll(\"" + selector + "\")].map(e => e.textContent)");
+    }
+
+    @SuppressWarnings("unchecked")
+    List<String> list(String expression) {
+      return ((List<Object>) script("return " + expression)).stream().map(String::valueOf).toList();
+    }
+
+    Object script(String script, Object... args) {
+      return ((JavascriptExecutor) driver).executeScript(script, args);
+    }
+
+    void waitFor(String what, java.util.function.BooleanSupplier condition) {
+      new WebDriverWait(driver, WAIT).withMessage(() -> what + "; log: " + texts("#chat-log li") + ", here: " + people())
+          .until(d -> condition.getAsBoolean());
+    }
+  }
+}

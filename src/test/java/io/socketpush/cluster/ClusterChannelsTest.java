@@ -1,0 +1,185 @@
+package io.socketpush.cluster;
+
+import io.socketpush.Await;
+import io.socketpush.channel.ProtocolClient;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Channels across three clustered members: one order per channel whoever publishes where, recovery
+ * on another member, presence and history after a member dies. The tests that kill a member run last.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class ClusterChannelsTest {
+  private static TestCluster cluster;
+
+  @BeforeAll
+  static void formCluster() throws Exception {
+    cluster = TestCluster.start(3, new JsonObject()
+        .put("channels", new JsonObject().put("publishesPerSecond", 10_000).put("requestsPerSecond", 10_000)));
+  }
+
+  @AfterAll
+  static void leave() {
+    cluster.close();
+  }
+
+  private static ProtocolClient client(TestCluster.Member member, String name) {
+    return ProtocolClient.connect(cluster.clientVertx, member.port(), "/ws?name=" + name);
+  }
+
+  @Test
+  @Order(1)
+  void publicationsFromEveryMemberReachEverySubscriberOnceInOneOrder() throws Exception {
+    String channel = "comments:" + UUID.randomUUID();
+    List<ProtocolClient> readers = new ArrayList<>();
+    for (TestCluster.Member m : cluster.members) {
+      ProtocolClient reader = client(m, "reader");
+      assertNull(reader.subscribe(channel).getValue("error"));
+      readers.add(reader);
+    }
+    int each = 40;
+    List<Future<JsonObject>> replies = new ArrayList<>();
+    List<ProtocolClient> publishers = cluster.members.stream().map(m -> client(m, "publisher")).toList();
+    for (int i = 0; i < each; i++) {
+      for (int p = 0; p < publishers.size(); p++) {
+        replies.add(publishers.get(p).request(new JsonObject().put("op", "publish").put("channel", channel)
+            .put("data", new JsonObject().put("from", p).put("n", i))));
+      }
+    }
+    Await.result(Future.all(replies), 30);
+    int total = each * publishers.size();
+    List<List<JsonObject>> seen = new ArrayList<>();
+    for (ProtocolClient reader : readers) {
+      List<JsonObject> mine = new ArrayList<>();
+      for (int seq = 1; seq <= total; seq++) {
+        JsonObject p = reader.nextPublication(10_000);
+        assertNotNull(p, "publication " + seq + " never came");
+        assertEquals(seq, p.getLong("seq"), "numbered by exactly 1, no gap, no duplicate");
+        mine.add(p.getJsonObject("data"));
+      }
+      assertNull(reader.nextPublication(300), "nothing more: no duplicate");
+      seen.add(mine);
+    }
+    assertEquals(seen.get(0), seen.get(1), "the same order on every member");
+    assertEquals(seen.get(0), seen.get(2), "the same order on every member");
+    for (int p = 0; p < publishers.size(); p++) {
+      int from = p;
+      List<Integer> ofOne = seen.get(0).stream().filter(d -> d.getInteger("from") == from).map(d -> d.getInteger("n")).toList();
+      for (int i = 0; i < each; i++) {
+        assertEquals(i, ofOne.get(i), "one publisher's publications keep their order");
+      }
+    }
+  }
+
+  @Test
+  @Order(2)
+  void aClientRecoversOnAnotherMemberWhatItMissed() throws Exception {
+    String channel = "chat:" + UUID.randomUUID();
+    ProtocolClient publisher = client(cluster.members.get(0), "pub");
+    ProtocolClient reader = client(cluster.members.get(1), "reader");
+    JsonObject at = reader.subscribe(channel).getJsonObject("result");
+    publisher.publish(channel, "seen");
+    assertEquals(1, reader.nextPublication(10_000).getLong("seq"));
+    reader.close();
+    for (int i = 2; i <= 4; i++) {
+      publisher.publish(channel, "missed " + i);
+    }
+    ProtocolClient back = client(cluster.members.get(2), "reader");
+    JsonObject result = back.call(new JsonObject().put("op", "subscribe").put("channel", channel)
+        .put("since", 1).put("epoch", at.getString("epoch"))).getJsonObject("result");
+    assertTrue(result.getBoolean("recovered"), result.encode());
+    publisher.publish(channel, "live");
+    for (int seq = 2; seq <= 5; seq++) {
+      assertEquals(seq, back.nextPublication(10_000).getLong("seq"));
+    }
+    assertNull(back.nextPublication(300));
+  }
+
+  @Test
+  @Order(3)
+  void whenAMemberDiesItsClientsLeaveThePresenceLists() throws Exception {
+    String channel = "chat:" + UUID.randomUUID();
+    List<ProtocolClient> people = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      ProtocolClient c = client(cluster.members.get(i), "person" + i);
+      assertNull(c.subscribe(channel).getValue("error"));
+      people.add(c);
+    }
+    Await.until(() -> count(people.get(0), channel) == 3, 10_000);
+    cluster.kill(cluster.members.get(2));
+    for (ProtocolClient survivor : people.subList(0, 2)) {
+      JsonObject left = nextEvent(survivor, "leave", "person2");
+      assertNotNull(left);
+    }
+    JsonObject presence = people.get(0).call(new JsonObject().put("op", "presence").put("channel", channel)).getJsonObject("result");
+    assertEquals(2, presence.getInteger("count"), presence.encode());
+    Await.until(() -> cluster.members.stream().allMatch(m -> m.stats().getJsonObject("cluster").getInteger("members") == 2), 15_000);
+  }
+
+  @Test
+  @Order(4)
+  void historyAndNumberingSurviveTheLossOfTheChannelsOwner() throws Exception {
+    // a backup exists once the partitions have settled after the last member loss (Hazelcast migrates them)
+    cluster.awaitSafe();
+    String channel = "chat:" + UUID.randomUUID();
+    TestCluster.Member owner = owner(channel);
+    TestCluster.Member other = cluster.members.stream().filter(m -> m != owner).findFirst().orElseThrow();
+    ProtocolClient publisher = client(other, "pub");
+    JsonObject at = publisher.subscribe(channel).getJsonObject("result");
+    for (int i = 1; i <= 5; i++) {
+      assertEquals(i, publisher.publish(channel, i).getJsonObject("result").getLong("seq"));
+    }
+    cluster.kill(owner);
+    ProtocolClient back = client(other, "back");
+    JsonObject result = back.call(new JsonObject().put("op", "subscribe").put("channel", channel)
+        .put("since", 2).put("epoch", at.getString("epoch"))).getJsonObject("result");
+    assertTrue(result.getBoolean("recovered"), "the backup kept the history: " + result.encode());
+    assertEquals(at.getString("epoch"), result.getString("epoch"));
+    for (int seq = 3; seq <= 5; seq++) {
+      assertEquals(seq, back.nextPublication(10_000).getLong("seq"));
+    }
+    assertEquals(6, publisher.publish(channel, 6).getJsonObject("result").getLong("seq"), "numbering goes on");
+  }
+
+  private static TestCluster.Member owner(String channel) {
+    var hazelcast = cluster.members.get(0).hazelcast().getHazelcastInstance();
+    String ownerId = hazelcast.getPartitionService().getPartition(channel).getOwner().getAttribute("__vertx.nodeId");
+    return cluster.members.stream().filter(m -> m.hazelcast().getNodeId().equals(ownerId)).findFirst().orElseThrow();
+  }
+
+  private static int count(ProtocolClient c, String channel) {
+    return c.call(new JsonObject().put("op", "presence").put("channel", channel)).getJsonObject("result").getInteger("count");
+  }
+
+  private static JsonObject nextEvent(ProtocolClient c, String event, String name) throws InterruptedException {
+    for (int i = 0; i < 30; i++) {
+      JsonObject m = c.next(15_000);
+      if (m == null) {
+        return null;
+      }
+      if (m.containsKey(event) && name.equals(m.getJsonObject(event).getString("name"))) {
+        return m;
+      }
+    }
+    return null;
+  }
+}
