@@ -39,4 +39,15 @@ public final class Addresses {
    * Body {@code {"channel":…}}; reply {@code {"count":N}}, the subscribers of the channel on that member.
    */
   public static final String NODE_SUBSCRIBERS = "socket-push.node.subscribers";
+
+  /**
+   * A {@code /ws/bench} broadcast, asked of every member once (only with {@code bench.enabled}):
+   * each member answers on {@code socket-push.bench.broadcast.<nodeId>} (see
+   * {@link io.socketpush.cluster.ClusterNodes}). Question: {@code {"broadcast":{"type":"broadcast","payload":P},
+   * "except":"<loop>"}}; the member writes {@code broadcast} to its {@code /ws/bench} sockets on every
+   * event loop but the one named {@code except} (the sender's, which writes it itself; optional)
+   * and answers {@code {"sent":N}}, the sockets it was sent to: handed to their event loops for
+   * writing, the answer does not wait for the writes.
+   */
+  public static final String BENCH_BROADCAST = "socket-push.bench.broadcast";
 }

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.socketpush.channel.ChannelService;
 import io.socketpush.push.PushStats;
 import io.socketpush.security.HandshakePolicy;
+import io.socketpush.ws.BenchLoops;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -16,6 +17,7 @@ import java.util.function.UnaryOperator;
 public final class NodeState {
   private final PushStats stats;
   private final HandshakePolicy handshakes;
+  private final BenchLoops benchLoops = new BenchLoops();
   private final AtomicBoolean draining = new AtomicBoolean();
   private final ChannelService channels;
 
@@ -34,6 +36,11 @@ public final class NodeState {
   /** The node's channels: rules, publishing, history, presence. */
   public ChannelService channels() {
     return channels;
+  }
+
+  /** The {@code /ws/bench} hub of each event loop, where a broadcast is handed to every loop (bench.enabled only). */
+  public BenchLoops benchLoops() {
+    return benchLoops;
   }
 
   public PushStats stats() {

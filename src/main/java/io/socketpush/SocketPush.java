@@ -9,6 +9,7 @@ import io.socketpush.config.ServiceConfig;
 import io.socketpush.http.HttpVerticle;
 import io.socketpush.push.TickerVerticle;
 import io.socketpush.security.HandshakePolicy;
+import io.socketpush.ws.BenchBroadcastVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -37,6 +38,7 @@ public final class SocketPush {
   private String httpDeployment;
   private String tickerDeployment;
   private String channelsDeployment;
+  private String benchDeployment;
 
   private SocketPush(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
     this.vertx = vertx;
@@ -56,7 +58,9 @@ public final class SocketPush {
   }
 
   /**
-   * Deploys the channels' event-bus API, the HTTP verticles (so the fan-outs listen), then the ticker.
+   * Deploys the channels' event-bus API, the bench broadcaster (only with {@code bench.enabled}: one
+   * per node, so each member answers a broadcast once), the HTTP verticles (so the fan-outs listen),
+   * then the ticker.
    *
    * @param registry where the node's meters go: the one Vert.x reports to, so one scrape has both
    */
@@ -66,6 +70,11 @@ public final class SocketPush {
     return vertx.deployVerticle(new ChannelsVerticle(app.node.channels()))
         .compose(id -> {
           app.channelsDeployment = id;
+          return config.benchEnabled()
+              ? vertx.deployVerticle(new BenchBroadcastVerticle(app.node.benchLoops())) : Future.<String>succeededFuture();
+        })
+        .compose(id -> {
+          app.benchDeployment = id;
           return vertx.deployVerticle(() -> app.newHttpVerticle(port), new DeploymentOptions().setInstances(config.http().instances()));
         })
         .compose(id -> {
@@ -108,6 +117,7 @@ public final class SocketPush {
         .eventually(() -> vertx.undeploy(httpDeployment))
         .eventually(() -> vertx.undeploy(tickerDeployment))
         .eventually(() -> vertx.undeploy(channelsDeployment))
+        .eventually(() -> benchDeployment == null ? Future.succeededFuture() : vertx.undeploy(benchDeployment))
         .mapEmpty();
   }
 }

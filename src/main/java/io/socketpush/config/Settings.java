@@ -113,7 +113,7 @@ public final class Settings {
       "key of POST /api/channels/{name} for server-side publishers (X-API-Key header); empty: JWTs only").env("CHANNELS_API_KEY");
 
   public static final Setting<Boolean> BENCH_ENABLED = Setting.flag("bench.enabled", false,
-      "serve /ws/bench (the websocket-shootout protocol) for benchmarks; off in production, where one broadcast writes to every bench socket");
+      "serve /ws/bench (the websocket-shootout protocol) for benchmarks; off in production, where one broadcast writes to every bench socket of the cluster");
 
   public static final Setting<String> LOG_FORMAT = Setting.choice("log.format", "text",
       "text, or json for one JSON object per line", "text", "json");

@@ -46,6 +46,7 @@ public final class HttpVerticle extends VerticleBase {
   private TickFanOut fanOut;
   private ChannelFanOut channelFanOut;
   private Transports transports;
+  private BenchEndpoint bench;
 
   /** @param port the port to bind: the configured one, or -1 for a random port shared by all instances */
   public HttpVerticle(ServiceConfig config, NodeState node, int port) {
@@ -70,7 +71,8 @@ public final class HttpVerticle extends VerticleBase {
     channelFanOut = new ChannelFanOut(vertx, hub, node.channels(), fanOut, node.stats(), config.tick().periodMs());
     endpoints.put("/ws", new ChannelEndpoint(channelFanOut));
     if (config.benchEnabled()) {
-      endpoints.put("/ws/bench", new BenchEndpoint(vertx, hub, node.stats()));
+      bench = new BenchEndpoint(context, hub, node.benchLoops());
+      endpoints.put("/ws/bench", bench);
     }
     transports = new Transports(vertx, config, node, hub, fanOut, channelFanOut);
     HttpServerOptions options = new HttpServerOptions()
@@ -114,6 +116,9 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (bench != null) {
+      bench.stop();
+    }
     transports.stop();
     return Future.join(fanOut.stop(), channelFanOut.stop(), server.close());
   }

@@ -15,12 +15,19 @@ import java.util.Set;
 /**
  * The open sockets of one event loop, and the one timer that looks after all of them (keep-alive
  * pings, idle and slow-consumer closes): no timer per socket.
+ *
+ * <p>The sweep walks a snapshot array, rebuilt only when sockets came or went since the last one: at
+ * 19,000 steady sockets it no longer copies the set every second, and a socket that closes during a
+ * sweep does not disturb it.
  */
 public final class SessionRegistry {
+  private static final WsSession[] NONE = new WsSession[0];
+
   private final Vertx vertx;
   private final WebSocketConfig config;
   private final PushStats stats;
   private final Set<WsSession> sessions = new LinkedHashSet<>();
+  private WsSession[] snapshot = NONE;
   private long sweepTimer = -1;
 
   public SessionRegistry(Vertx vertx, WebSocketConfig config, PushStats stats) {
@@ -37,8 +44,11 @@ public final class SessionRegistry {
   public WsSession open(ServerWebSocket ws, Endpoint endpoint, HandshakePolicy.Admission admission) {
     WsSession session = new WsSession(ws, endpoint, config, stats, admission.principal(), System.currentTimeMillis());
     sessions.add(session);
+    snapshot = null;
     session.start(() -> {
-      sessions.remove(session);
+      if (sessions.remove(session)) {
+        snapshot = null;
+      }
       admission.release().run();
     });
     return session;
@@ -60,7 +70,10 @@ public final class SessionRegistry {
 
   private void sweep() {
     long now = System.currentTimeMillis();
-    for (WsSession session : new ArrayList<>(sessions)) {
+    if (snapshot == null) {
+      snapshot = sessions.toArray(NONE);
+    }
+    for (WsSession session : snapshot) {
       session.sweep(now);
     }
   }

@@ -38,6 +38,7 @@ public final class Bench {
           + "    [--heap 512m] [--client-loops 2] [--results docs/bench/transports.jsonl] [--out docs]\n"
           + "  [--sockets N] [--seconds S] [--heap 2g] [--tick-ms 1000] [--threads 2] [--transport epoll|io_uring|nio] [--jfr FILE] [--histo FILE]\n"
           + "  broadcast: [--clients N | --step 1000 --initial 1000 --max 19000] [--concurrent 4] [--samples 40] [--limit-ms 500]\n"
+          + "    [--ports P1,P2,P3 (clients spread over several members)] [--server-pid PID1,PID2,PID3 (CPU of all)]\n"
           + "  [--results docs/bench/results.jsonl] [--note TEXT]");
       System.exit(2);
     }
@@ -68,14 +69,25 @@ public final class Bench {
   }
 
   private ServerUnderTest server(String mode) throws IOException, InterruptedException {
-    int port = intOpt("port", 18080);
+    int port = opts.containsKey("ports") ? ports(null)[0] : intOpt("port", 18080);
     if (opts.containsKey("server-pid")) {
-      return ServerUnderTest.attach(Long.parseLong(opts.get("server-pid")), port);
+      List<Long> pids = java.util.Arrays.stream(opts.get("server-pid").split(",")).map(String::trim).map(Long::parseLong).toList();
+      if (pids.size() > 1 && !mode.equals("broadcast")) {
+        throw new IllegalArgumentException("several --server-pid only in broadcast mode");
+      }
+      return ServerUnderTest.attach(pids, port);
     }
     File log = new File("target/bench/" + opt("server", "ours") + "-" + mode + ".log");
     log.getParentFile().mkdirs();
     return ServerUnderTest.start(opt("server", "ours"), port, opt("heap", "2g"), intOpt("tick-ms", 1000),
         opts.get("jfr"), log);
+  }
+
+  /** {@code --ports P1,P2,...}: the ports the clients are spread over; else the server's one port. */
+  private int[] ports(ServerUnderTest server) {
+    return opts.containsKey("ports")
+        ? java.util.Arrays.stream(opts.get("ports").split(",")).map(String::trim).mapToInt(Integer::parseInt).toArray()
+        : new int[] {server.port};
   }
 
   private JsonObject header(String mode, ServerUnderTest server, LoadClient client) {
@@ -175,9 +187,10 @@ public final class Bench {
     int max = opts.containsKey("clients") ? initial : intOpt("max", 19000);
     long deadline = System.currentTimeMillis() + 1000L * intOpt("max-seconds", 170);
     try (ServerUnderTest server = server("broadcast");
-         LoadClient client = new LoadClient(intOpt("threads", 2), "127.0.0.1", server.port, opts.get("transport"))) {
+         LoadClient client = new LoadClient(intOpt("threads", 2), "127.0.0.1", ports(server), opts.get("transport"))) {
       JsonObject out = header("broadcast", server, client).put("concurrent", concurrent).put("samples", samples)
-          .put("limitMs", limitMs);
+          .put("limitMs", limitMs).put("ports", new JsonArray(java.util.Arrays.stream(ports(server)).boxed().toList()))
+          .put("serverPids", new JsonArray(server.pids));
       Sinks.Broadcast sink = new Sinks.Broadcast();
       List<Conn> conns = new java.util.ArrayList<>();
       JsonArray steps = new JsonArray();
@@ -190,15 +203,16 @@ public final class Bench {
         }
         Conn[] senders = new Conn[concurrent];
         for (int i = 0; i < concurrent; i++) {
-          senders[i] = conns.get(i * (conns.size() / concurrent));
+          // + i: with --ports, client j is on ports[j % n], so the senders land on different members
+          senders[i] = conns.get(Math.min(conns.size() - 1, i * (conns.size() / concurrent) + i));
         }
         runSamples(sink, senders, Math.min(samples, 8), conns.size()); // warm-up, not counted
         client.reset();
-        long cpu0 = Proc.cpuNanos(server.pid);
+        long cpu0 = server.cpuNanos();
         CountDownLatch done = sink.run(senders, samples, conns.size());
         boolean finished = done.await(Math.max(1, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
         Thread.sleep(200); // the last broadcasts reach the other event loop's sockets
-        long serverCpu = Proc.cpuNanos(server.pid) - cpu0;
+        long serverCpu = server.cpuNanos() - cpu0;
         Worker sum = client.collect(true);
         JsonObject s = new JsonObject().put("clients", conns.size()).put("finished", finished)
             .put("rttMs", percentiles(sum.latency, 1000.0))

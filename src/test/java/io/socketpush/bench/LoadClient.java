@@ -42,11 +42,16 @@ final class LoadClient implements AutoCloseable {
   private final MultiThreadIoEventLoopGroup group;
   private final Map<EventExecutor, Worker> workers = new IdentityHashMap<>();
   private final String host;
-  private final int port;
+  private final int[] ports;
   private final AtomicInteger failed = new AtomicInteger();
   private int nextId;
 
   LoadClient(int threads, String host, int port, String wanted) {
+    this(threads, host, new int[] {port}, wanted);
+  }
+
+  /** Client sockets spread round-robin over the ports: socket i connects to {@code ports[i % ports.length]}. */
+  LoadClient(int threads, String host, int[] ports, String wanted) {
     String t = wanted == null ? (Epoll.isAvailable() ? "epoll" : "nio") : wanted;
     if (t.equals("io_uring") && IoUring.isAvailable()) {
       group = new MultiThreadIoEventLoopGroup(threads, IoUringIoHandler.newFactory());
@@ -61,7 +66,7 @@ final class LoadClient implements AutoCloseable {
     }
     this.transport = t;
     this.host = host;
-    this.port = port;
+    this.ports = ports.clone();
     group.forEach(e -> workers.put(e, new Worker()));
   }
 
@@ -70,7 +75,10 @@ final class LoadClient implements AutoCloseable {
    * is upgraded or has failed (or the timeout). Returns the upgraded ones.
    */
   List<Conn> connect(int n, String path, Conn.Sink sink, int inFlight, long timeoutMs) throws InterruptedException {
-    ByteBuf request = Conn.upgradeRequest(host, port, path);
+    ByteBuf[] requests = new ByteBuf[ports.length];
+    for (int p = 0; p < ports.length; p++) {
+      requests[p] = Conn.upgradeRequest(host, ports[p], path);
+    }
     Semaphore slots = new Semaphore(inFlight);
     List<Conn> upgraded = new ArrayList<>(n);
     AtomicInteger done = new AtomicInteger();
@@ -80,6 +88,8 @@ final class LoadClient implements AutoCloseable {
         break;
       }
       int id = nextId++;
+      int port = ports[id % ports.length];
+      ByteBuf request = requests[id % ports.length];
       EventLoop loop = group.next();
       Worker worker = workers.get(loop);
       Conn[] self = new Conn[1];

@@ -17,18 +17,30 @@ import java.util.concurrent.TimeUnit;
 final class ServerUnderTest implements AutoCloseable {
   final String kind;
   final long pid;
+  /** Every process whose CPU a broadcast run counts: {@link #pid}, or all members of a cluster. */
+  final List<Long> pids;
   final int port;
   private final Process process;
 
-  private ServerUnderTest(String kind, long pid, int port, Process process) {
+  private ServerUnderTest(String kind, List<Long> pids, int port, Process process) {
     this.kind = kind;
-    this.pid = pid;
+    this.pid = pids.get(0);
+    this.pids = List.copyOf(pids);
     this.port = port;
     this.process = process;
   }
 
-  static ServerUnderTest attach(long pid, int port) {
-    return new ServerUnderTest("pid", pid, port, null);
+  static ServerUnderTest attach(List<Long> pids, int port) {
+    return new ServerUnderTest("pid", pids, port, null);
+  }
+
+  /** utime + stime of all {@link #pids}, in nanoseconds. */
+  long cpuNanos() {
+    long sum = 0;
+    for (long p : pids) {
+      sum += Proc.cpuNanos(p);
+    }
+    return sum;
   }
 
   /**
@@ -64,7 +76,7 @@ final class ServerUnderTest implements AutoCloseable {
     env.put("BENCH_ENABLED", "true");
     env.putAll(moreEnv);
     Process p = pb.start();
-    ServerUnderTest s = new ServerUnderTest(kind, p.pid(), port, p);
+    ServerUnderTest s = new ServerUnderTest(kind, List.of(p.pid()), port, p);
     s.awaitPort(30_000);
     return s;
   }

@@ -12,6 +12,7 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Checkpoint;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -31,6 +32,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -70,6 +72,7 @@ class ClusterTest {
       JsonObject conf = new JsonObject()
           .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1))
           .put("tick", new JsonObject().put("periodMs", PERIOD))
+          .put("bench", new JsonObject().put("enabled", true))
           .put("cluster", new JsonObject().put("enabled", true).put("name", name).put("port", port).put("members", seeds));
       ServiceConfig config = ServiceConfig.from(ConfigSources.of(conf));
       starting.add(VertxFactory.create(config.cluster())
@@ -128,6 +131,51 @@ class ClusterTest {
 
   @Test
   @Order(3)
+  void benchBroadcastReachesSocketsOnEveryMemberOnceAndCountsThemAll(VertxTestContext ctx) throws Exception {
+    int perMember = 2;
+    List<WebSocket> sockets = new ArrayList<>();
+    for (Member m : members) {
+      for (int i = 0; i < perMember; i++) {
+        sockets.add(connect(m, "/ws/bench").await(5, TimeUnit.SECONDS));
+      }
+    }
+    // a client sees its 101 before the server has subscribed the socket on its event loop
+    Await.until(() -> members.stream().allMatch(m -> m.stats().getJsonObject("subscribers").getLong("bench", 0L) == perMember), 5_000);
+    JsonObject payload = new JsonObject().put("sendTime", 42).put("from", "member 0");
+    JsonObject broadcast = new JsonObject().put("type", "broadcast").put("payload", payload);
+    List<AtomicInteger> received = sockets.stream().map(s -> new AtomicInteger()).toList();
+    AtomicInteger results = new AtomicInteger();
+    Checkpoint everyoneAndResult = ctx.checkpoint(sockets.size() + 1);
+    for (int i = 0; i < sockets.size(); i++) {
+      AtomicInteger mine = received.get(i);
+      boolean sender = i == 0;
+      sockets.get(i).textMessageHandler(text -> ctx.verify(() -> {
+        JsonObject m = new JsonObject(text);
+        if (m.getString("type").equals("broadcast")) {
+          assertEquals(broadcast, m);
+          if (mine.incrementAndGet() == 1) {
+            everyoneAndResult.flag();
+          }
+        } else {
+          assertTrue(sender, "only the sender gets the result: " + m);
+          assertEquals(1, mine.get(), "the broadcast reaches the sender before its result");
+          assertEquals(new JsonObject().put("type", "broadcastResult").put("payload", payload)
+              .put("listenerCount", sockets.size()), m);
+          results.incrementAndGet();
+          everyoneAndResult.flag();
+        }
+      }));
+    }
+    sockets.get(0).writeTextMessage(broadcast.encode());
+    assertTrue(ctx.awaitCompletion(10, TimeUnit.SECONDS), "every bench socket got the broadcast and the sender its result");
+    Thread.sleep(1_000); // nothing may arrive twice: give a duplicate the time to show
+    assertEquals(List.of(1, 1, 1, 1, 1, 1), received.stream().map(AtomicInteger::get).toList());
+    assertEquals(1, results.get());
+    sockets.forEach(WebSocket::close);
+  }
+
+  @Test
+  @Order(4)
   void tickerFailsOverWithin5sWhenItsMemberDiesAbruptly() throws Exception {
     Member leader = members.stream().filter(m -> m.stats().getBoolean("leadingTicker")).findFirst().orElseThrow();
     List<Member> survivors = members.stream().filter(m -> m != leader).toList();
@@ -160,7 +208,7 @@ class ClusterTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aStandaloneNodeStartsNoHazelcast() throws Exception {
     int before = Hazelcast.getAllHazelcastInstances().size();
     ServiceConfig config = ServiceConfig.from(ConfigSources.of(new JsonObject()
@@ -176,9 +224,13 @@ class ClusterTest {
   }
 
   private static Future<WebSocket> connect(Member m) {
+    return connect(m, "/ws/time");
+  }
+
+  private static Future<WebSocket> connect(Member m, String path) {
     WebSocketClient client = clientVertx.createWebSocketClient();
     clients.add(client);
-    return client.connect(m.app.httpPort(), "127.0.0.1", "/ws/time");
+    return client.connect(m.app.httpPort(), "127.0.0.1", path);
   }
 
   private static void assertStrictlyIncreasing(List<Long> ts) {

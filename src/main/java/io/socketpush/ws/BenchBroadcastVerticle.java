@@ -1,0 +1,41 @@
+package io.socketpush.ws;
+
+import io.socketpush.Addresses;
+import io.socketpush.cluster.ClusterNodes;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * This member's answer to {@link Addresses#BENCH_BROADCAST}: one consumer per node (deploy one
+ * instance), whatever the number of event loops, so a broadcast reaches each member once. It hands
+ * the broadcast to the node's event loops ({@link BenchLoops}) and answers with how many
+ * {@code /ws/bench} sockets it is sent to, without waiting for the writes. Deployed only with
+ * {@code bench.enabled}.
+ */
+public final class BenchBroadcastVerticle extends VerticleBase {
+  private final BenchLoops loops;
+  private MessageConsumer<JsonObject> consumer;
+
+  public BenchBroadcastVerticle(BenchLoops loops) {
+    this.loops = loops;
+  }
+
+  @Override
+  public Future<?> start() {
+    consumer = new ClusterNodes(vertx).answer(Addresses.BENCH_BROADCAST, question -> {
+      JsonObject broadcast = question.getJsonObject("broadcast");
+      if (broadcast == null) {
+        return Future.failedFuture("no broadcast in the question");
+      }
+      return Future.succeededFuture(new JsonObject().put("sent", loops.broadcast(broadcast, question.getString("except"))));
+    });
+    return consumer.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return consumer.unregister();
+  }
+}
