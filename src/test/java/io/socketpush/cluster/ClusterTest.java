@@ -10,12 +10,10 @@ import io.socketpush.Await;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Checkpoint;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -25,15 +23,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,48 +42,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ClusterTest {
   private static final long PERIOD = 500;
-  private static final List<Member> members = new ArrayList<>();
   private static final List<WebSocketClient> clients = new CopyOnWriteArrayList<>();
+  private static TestCluster cluster;
+  private static List<TestCluster.Member> members;
   private static Vertx clientVertx;
-
-  record Member(Vertx vertx, SocketPush app) {
-    JsonObject stats() {
-      var http = clientVertx.createHttpClient();
-      return http.request(io.vertx.core.http.HttpMethod.GET, app.httpPort(), "127.0.0.1", "/api/stats")
-          .compose(req -> req.send()).compose(resp -> resp.body()).map(b -> b.toJsonObject())
-          .eventually(http::close).await();
-    }
-  }
 
   @BeforeAll
   static void formCluster() throws Exception {
-    clientVertx = Vertx.vertx();
-    String name = "socket-push-test-" + UUID.randomUUID();
-    List<Integer> ports = List.of(freePort(), freePort(), freePort());
-    String seeds = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
-    List<Future<Member>> starting = new ArrayList<>();
-    for (int port : ports) {
-      JsonObject conf = new JsonObject()
-          .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1))
-          .put("tick", new JsonObject().put("periodMs", PERIOD))
-          .put("bench", new JsonObject().put("enabled", true))
-          .put("cluster", new JsonObject().put("enabled", true).put("name", name).put("port", port).put("members", seeds));
-      ServiceConfig config = ServiceConfig.from(ConfigSources.of(conf));
-      starting.add(VertxFactory.create(config.cluster())
-          .compose(vertx -> SocketPush.start(vertx, config).map(app -> new Member(vertx, app))));
-    }
-    Future.all(starting).await(60, TimeUnit.SECONDS);
-    starting.forEach(f -> members.add(f.result()));
-    // the cluster has formed once every member sees three: only then may the ticks cross it
-    Await.until(() -> members.stream().allMatch(m -> m.stats().getJsonObject("cluster").getInteger("members") == 3), 30_000);
+    cluster = TestCluster.start(3, new JsonObject()
+        .put("tick", new JsonObject().put("periodMs", PERIOD))
+        .put("bench", new JsonObject().put("enabled", true)));
+    members = cluster.members;
+    clientVertx = cluster.clientVertx;
   }
 
   @AfterAll
   static void leave() {
-    for (Member m : members) {
-      m.vertx.close().await();
-    }
-    clientVertx.close().await();
+    cluster.close();
   }
 
   @Test
@@ -97,7 +66,7 @@ class ClusterTest {
   void exactlyOneMemberPublishes() throws Exception {
     Await.until(() -> members.stream().filter(m -> m.stats().getBoolean("leadingTicker")).count() == 1, 10_000);
     Thread.sleep(2 * PERIOD); // let a few ticks pass: no other member may start publishing
-    List<JsonObject> stats = members.stream().map(Member::stats).toList();
+    List<JsonObject> stats = members.stream().map(TestCluster.Member::stats).toList();
     assertEquals(1, stats.stream().filter(s -> s.getBoolean("leadingTicker")).count(), stats.toString());
     assertEquals(1, stats.stream().filter(s -> s.getLong("ticksPublished") > 0).count(), stats.toString());
   }
@@ -134,7 +103,7 @@ class ClusterTest {
   void benchBroadcastReachesSocketsOnEveryMemberOnceAndCountsThemAll(VertxTestContext ctx) throws Exception {
     int perMember = 2;
     List<WebSocket> sockets = new ArrayList<>();
-    for (Member m : members) {
+    for (TestCluster.Member m : members) {
       for (int i = 0; i < perMember; i++) {
         sockets.add(connect(m, "/ws/bench").await(5, TimeUnit.SECONDS));
       }
@@ -177,10 +146,10 @@ class ClusterTest {
   @Test
   @Order(4)
   void tickerFailsOverWithin5sWhenItsMemberDiesAbruptly() throws Exception {
-    Member leader = members.stream().filter(m -> m.stats().getBoolean("leadingTicker")).findFirst().orElseThrow();
-    List<Member> survivors = members.stream().filter(m -> m != leader).toList();
+    TestCluster.Member leader = members.stream().filter(m -> m.stats().getBoolean("leadingTicker")).findFirst().orElseThrow();
+    List<TestCluster.Member> survivors = members.stream().filter(m -> m != leader).toList();
     List<List<long[]>> seen = new ArrayList<>();
-    for (Member m : survivors) {
+    for (TestCluster.Member m : survivors) {
       List<long[]> mine = new CopyOnWriteArrayList<>();
       seen.add(mine);
       WebSocket ws = connect(m).await(5, TimeUnit.SECONDS);
@@ -190,10 +159,7 @@ class ClusterTest {
 
     // no leave message, no lock release: Hazelcast is terminated under the member's feet
     long killedAt = System.currentTimeMillis();
-    ((HazelcastClusterManager) ((VertxInternal) leader.vertx).clusterManager()).getHazelcastInstance()
-        .getLifecycleService().terminate();
-    leader.vertx.close();
-    members.remove(leader);
+    cluster.kill(leader);
 
     Await.until(() -> seen.stream().allMatch(l -> l.stream().anyMatch(t -> t[1] > killedAt + 5_500)), 15_000);
     for (List<long[]> mine : seen) {
@@ -223,14 +189,14 @@ class ClusterTest {
     }
   }
 
-  private static Future<WebSocket> connect(Member m) {
+  private static Future<WebSocket> connect(TestCluster.Member m) {
     return connect(m, "/ws/time");
   }
 
-  private static Future<WebSocket> connect(Member m, String path) {
+  private static Future<WebSocket> connect(TestCluster.Member m, String path) {
     WebSocketClient client = clientVertx.createWebSocketClient();
     clients.add(client);
-    return client.connect(m.app.httpPort(), "127.0.0.1", path);
+    return client.connect(m.app().httpPort(), "127.0.0.1", path);
   }
 
   private static void assertStrictlyIncreasing(List<Long> ts) {
@@ -240,9 +206,4 @@ class ClusterTest {
   }
 
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 }
