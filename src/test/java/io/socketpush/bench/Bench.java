@@ -48,6 +48,7 @@ public final class Bench {
       case "fanout" -> bench.fanout();
       case "echo" -> bench.echo();
       case "broadcast" -> bench.broadcast();
+      case "channels" -> ChannelsBench.run(opts);
       case "plot" -> Plot.main(opts.getOrDefault("results", "docs/bench/results.jsonl"), opts.getOrDefault("out", "docs"));
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }
