@@ -5,6 +5,8 @@
 #   scripts/bench.sh echo      --server ours|floor --sockets 64 --seconds 20
 #   scripts/bench.sh broadcast --server ours|floor [--clients N | --initial 1000 --step 1000 --max 19000]
 #   scripts/bench.sh fanout    --server-pid PID --port 8080 ...   (a server already running: not started/stopped)
+#   scripts/bench.sh channels  --rooms 1000 --per-room 10 --interval-ms 10000 --seconds 60 [--server ours |
+#                              --server-pid PID[,PID2,PID3] --port P[,P2,P3]]   (results in docs/bench/channels.jsonl)
 #   scripts/bench.sh plot      [--results docs/bench/results.jsonl] [--out docs]
 #   scripts/bench.sh transports [--clients 100,1000,5000] [--seconds 20] [--transports idle,poll,longpoll,sse,sockjs,websocket]
 #   scripts/bench.sh transports-plot [--results docs/bench/transports.jsonl] [--out docs]

@@ -1,9 +1,14 @@
 package io.socketpush.channel;
 
+import java.io.Serializable;
 import java.util.List;
 
 /**
  * A channel's position, and what a subscriber missed.
+ *
+ * <p>Serializable: in a cluster it is the answer of an entry processor run on the channel's owner,
+ * another member for most channels (without it Hazelcast tries its zero-configuration Compact
+ * serialization for the record, which refuses the Serializable {@link ChannelLog.Entry} inside).
  *
  * @param epoch     the channel's sequence identity: a different one means its numbers restarted
  * @param top       the last sequence number given out
@@ -12,5 +17,5 @@ import java.util.List;
  * @param recovered whether {@code missed} is everything it missed
  */
 public record History(String epoch, long top, List<ChannelLog.Entry> missed, boolean asked, boolean recovered)
-    implements java.io.Serializable {
+    implements Serializable {
 }

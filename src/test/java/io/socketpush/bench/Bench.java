@@ -54,6 +54,7 @@ public final class Bench {
       case "transports" -> TransportBench.main(opts);
       case "transports-plot" -> TransportReport.main(opts.getOrDefault("results", "docs/bench/transports.jsonl"),
           opts.getOrDefault("out", "docs"));
+      case "channels" -> ChannelsBench.run(opts);
       case "plot" -> Plot.main(opts.getOrDefault("results", "docs/bench/results.jsonl"), opts.getOrDefault("out", "docs"));
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }
