@@ -17,7 +17,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 
 /**
  * The channels of one node: who may do what (the rules), publishing (number it in the backend, then
@@ -191,9 +190,5 @@ public final class ChannelService {
   /** A client in presence lists: its id is unique in the cluster and names its member. */
   public Client client(String id, String subject, String name) {
     return new Client(id, subject, name, nodes.localId());
-  }
-
-  static List<ChannelLog.Entry> none() {
-    return List.of();
   }
 }
