@@ -169,32 +169,10 @@
     },
   };
 
-  class SocketPush {
-    /**
-     * @param path    the channel, e.g. '/time'
-     * @param options transports: names in order of preference, from websocket, sse, longpoll, poll, sockjs
-     *                (default websocket, sse, longpoll); base: the service's URL (default this page's origin);
-     *                token: a JWT, sent as ?token=; pollMs: the polling period (default 1000);
-     *                connectTimeoutMs: a transport that has not opened by then is given up (default 5000)
-     */
-    constructor(path, options) {
-      this.options = options || {};
-      this.path = path;
-      this.transports = (this.options.transports || DEFAULT_TRANSPORTS).filter(t => TRANSPORTS[t]);
-      if (!this.transports.length) throw new Error('no known transport in ' + this.options.transports);
-      this.base = (this.options.base || global.location.origin).replace(/\/$/, '');
-      this.readyState = CONNECTING;
-      /** The transport in use or being tried. */
-      this.transport = null;
-      this.lastTs = 0;
-      this.onopen = this.onmessage = this.onerror = this.onclose = null;
-      this._listeners = {open: [], message: [], error: [], close: []};
-      this._index = 0;
-      this._attempt = 0;
-      this._stopped = false;
-      this._timer = null;
-      this._conn = null;
-      this._connect();
+  class Emitter {
+    constructor(types) {
+      this._listeners = {};
+      types.forEach(t => { this._listeners[t] = []; });
     }
 
     on(type, listener) {
@@ -203,13 +181,116 @@
       return this;
     }
 
-    addEventListener(type, listener) {
-      return this.on(type, listener);
-    }
-
     off(type, listener) {
       this._listeners[type] = (this._listeners[type] || []).filter(l => l !== listener);
       return this;
+    }
+
+    _emit(type, fields) {
+      const event = Object.assign({type: type, target: this}, fields);
+      this._listeners[type].slice().forEach(l => {
+        try {
+          l.call(this, event);
+        } catch (e) {
+          setTimeout(() => { throw e; }, 0); // a page's bug must not break the client; report it
+        }
+      });
+    }
+  }
+
+  /**
+   * Connects over the first of its transports that opens, tries the next one at once when a transport
+   * never opens, and reconnects with full-jitter backoff when an open connection drops. The clock
+   * (SocketPush) and the channels client (Channels) differ only in how a transport is opened and what
+   * its messages and its loss mean: _open(name, handlers), _began(conn), _opened(name), _received(data),
+   * _lost(name, reason, wasOpen).
+   */
+  class Reconnecting extends Emitter {
+    constructor(types) {
+      super(types);
+      this.readyState = CONNECTING;
+      /** The transport in use or being tried. */
+      this.transport = null;
+      this._index = 0;
+      this._attempt = 0;
+      this._stopped = false;
+      this._timer = null;
+      this._conn = null;
+    }
+
+    _connect() {
+      if (this._stopped) return;
+      const name = this.transports[this._index];
+      this.transport = name;
+      this.readyState = CONNECTING;
+      let opened = false;
+      const timeout = setTimeout(() => handlers.fail(name + ' did not open in time'), this.options.connectTimeoutMs || 5000);
+      const handlers = {
+        open: () => {
+          if (this._conn !== conn || opened) return;
+          opened = true;
+          clearTimeout(timeout);
+          this._attempt = 0;
+          this.readyState = OPEN;
+          this._opened(name);
+        },
+        message: data => {
+          if (this._conn === conn) this._received(data);
+        },
+        fail: reason => {
+          if (this._conn !== conn) return;
+          clearTimeout(timeout);
+          this._conn = null;
+          conn.close();
+          if (opened) this.readyState = CLOSED;
+          this._lost(name, reason, opened);
+          this._reconnect(!opened);
+        },
+      };
+      const conn = this._open(name, handlers);
+      this._conn = conn;
+      this._began(conn);
+    }
+
+    /** Called once a connection is made, before it opens. */
+    _began(conn) {
+    }
+
+    /** The next transport at once if this one never opened; otherwise, or past the last one, after a backoff. */
+    _reconnect(nextTransport) {
+      if (this._stopped) return;
+      if (nextTransport && this._index + 1 < this.transports.length) {
+        this._index++;
+        this._connect();
+        return;
+      }
+      if (nextTransport) this._index = 0;
+      this._timer = setTimeout(() => this._connect(), backoff(this._attempt++));
+    }
+  }
+
+  class SocketPush extends Reconnecting {
+    /**
+     * @param path    the channel, e.g. '/time'
+     * @param options transports: names in order of preference, from websocket, sse, longpoll, poll, sockjs
+     *                (default websocket, sse, longpoll); base: the service's URL (default this page's origin);
+     *                token: a JWT, sent as ?token=; pollMs: the polling period (default 1000);
+     *                connectTimeoutMs: a transport that has not opened by then is given up (default 5000)
+     */
+    constructor(path, options) {
+      super(['open', 'message', 'error', 'close']);
+      this.options = options || {};
+      this.path = path;
+      this.transports = (this.options.transports || DEFAULT_TRANSPORTS).filter(t => TRANSPORTS[t]);
+      if (!this.transports.length) throw new Error('no known transport in ' + this.options.transports);
+      this.base = (this.options.base || global.location.origin).replace(/\/$/, '');
+      this.lastTs = 0;
+      this.onopen = this.onmessage = this.onerror = this.onclose = null;
+      this._connect();
+    }
+
+    addEventListener(type, listener) {
+      return this.on(type, listener);
     }
 
     removeEventListener(type, listener) {
@@ -235,57 +316,25 @@
       if (wasOpen) this._emit('close', {code: 1000, reason: 'closed by the page', wasClean: true});
     }
 
-    _connect() {
-      if (this._stopped) return;
-      const name = this.transports[this._index];
+    _open(name, handlers) {
       const url = withQuery(this.base + PATHS[name](this.path), {token: this.options.token});
-      this.transport = name;
-      this.readyState = CONNECTING;
-      let opened = false;
-      const timeout = setTimeout(() => handlers.fail(name + ' did not open in time'), this.options.connectTimeoutMs || 5000);
-      const handlers = {
-        open: () => {
-          if (this._conn !== conn || opened) return;
-          opened = true;
-          clearTimeout(timeout);
-          this._attempt = 0;
-          this.readyState = OPEN;
-          this._emit('open', {});
-        },
-        message: data => {
-          if (this._conn !== conn) return;
-          if (this._isOld(data)) return;
-          this._emit('message', {data: data});
-        },
-        fail: reason => {
-          if (this._conn !== conn) return;
-          clearTimeout(timeout);
-          conn.close();
-          this._conn = null;
-          if (opened) {
-            this.readyState = CLOSED;
-            this._emit('close', {code: 1006, reason: reason, wasClean: false});
-            this._reconnect(false);
-          } else {
-            this._emit('error', {reason: reason});
-            this._reconnect(true);
-          }
-        },
-      };
-      const conn = TRANSPORTS[name](url, handlers, this);
-      this._conn = conn;
+      return TRANSPORTS[name](url, handlers, this);
     }
 
-    /** The next transport at once if this one never opened; otherwise, or past the last one, after a backoff. */
-    _reconnect(nextTransport) {
-      if (this._stopped) return;
-      if (nextTransport && this._index + 1 < this.transports.length) {
-        this._index++;
-        this._connect();
-        return;
+    _opened() {
+      this._emit('open', {});
+    }
+
+    _received(data) {
+      if (!this._isOld(data)) this._emit('message', {data: data});
+    }
+
+    _lost(name, reason, wasOpen) {
+      if (wasOpen) {
+        this._emit('close', {code: 1006, reason: reason, wasClean: false});
+      } else {
+        this._emit('error', {reason: reason});
       }
-      if (nextTransport) this._index = 0;
-      this._timer = setTimeout(() => this._connect(), backoff(this._attempt++));
     }
 
     /** A tick at or before the last ts seen (a resumed stream, a switch of transport) is not shown again. */
@@ -335,35 +384,6 @@
   /** A channel name in a URL path: its characters (letters, digits, _-.:@=) need no escaping but to be safe. */
   function channelPath(channel) {
     return encodeURIComponent(channel).replace(/%3A/gi, ':').replace(/%40/g, '@').replace(/%3D/gi, '=');
-  }
-
-  class Emitter {
-    constructor(types) {
-      this._listeners = {};
-      types.forEach(t => { this._listeners[t] = []; });
-    }
-
-    on(type, listener) {
-      if (!this._listeners[type]) throw new Error('no such event: ' + type);
-      this._listeners[type].push(listener);
-      return this;
-    }
-
-    off(type, listener) {
-      this._listeners[type] = (this._listeners[type] || []).filter(l => l !== listener);
-      return this;
-    }
-
-    _emit(type, fields) {
-      const event = Object.assign({type: type, target: this}, fields);
-      this._listeners[type].slice().forEach(l => {
-        try {
-          l.call(this, event);
-        } catch (e) {
-          setTimeout(() => { throw e; }, 0); // a page's bug must not break the client; report it
-        }
-      });
-    }
   }
 
   /** A link that could not be made: every request fails, and the failure is reported on the next turn. */
@@ -646,21 +666,14 @@
    * token (a JWT), transports (default websocket, sse), base (default this page's origin),
    * connectTimeoutMs (5000), requestTimeoutMs (10000).
    */
-  class Channels extends Emitter {
+  class Channels extends Reconnecting {
     constructor(options) {
       super(['open', 'close', 'error']);
       this.options = options || {};
       this.transports = (this.options.transports || CHANNEL_TRANSPORTS).filter(t => CHANNEL_LINKS[t]);
       if (!this.transports.length) throw new Error('no channel transport in ' + this.options.transports);
       this.base = (this.options.base || global.location.origin).replace(/\/$/, '');
-      this.readyState = CONNECTING;
-      this.transport = null;
       this.subscriptions = new Map();
-      this._index = 0;
-      this._attempt = 0;
-      this._stopped = false;
-      this._timer = null;
-      this._link = null;
       this._connect();
     }
 
@@ -671,20 +684,20 @@
       const sub = new Subscription(this, channel, options);
       if (onPublication) sub.on('publication', onPublication);
       this.subscriptions.set(channel, sub);
-      if (this._link) this._subscribe(sub, this._link);
+      if (this._conn) this._subscribe(sub, this._conn);
       return sub;
     }
 
     /** Publishes on a channel (no subscription needed): a promise of {channel, seq}. */
     publish(channel, data) {
       if (this.readyState !== OPEN) return Promise.reject(channelError('disconnected', 'not connected'));
-      return this._link.publish(channel, data);
+      return this._conn.publish(channel, data);
     }
 
     /** Who is in a channel: a promise of {channel, count, clients?}. */
     presence(channel) {
       if (this.readyState !== OPEN) return Promise.reject(channelError('disconnected', 'not connected'));
-      return this._link.presence(channel);
+      return this._conn.presence(channel);
     }
 
     /** Closes for good: no reconnection. */
@@ -692,8 +705,8 @@
       if (this._stopped) return;
       this._stopped = true;
       clearTimeout(this._timer);
-      if (this._link) this._link.close();
-      this._link = null;
+      if (this._conn) this._conn.close();
+      this._conn = null;
       this.subscriptions.forEach(sub => { sub.state = 'unsubscribed'; });
       this.subscriptions.clear();
       const wasOpen = this.readyState === OPEN;
@@ -705,8 +718,8 @@
       if (this.subscriptions.get(sub.channel) !== sub) return Promise.resolve();
       this.subscriptions.delete(sub.channel);
       sub.state = 'unsubscribed';
-      if (!this._link) return Promise.resolve();
-      return this._link.unsubscribe(sub.channel).then(() => undefined, () => undefined); // gone either way
+      if (!this._conn) return Promise.resolve();
+      return this._conn.unsubscribe(sub.channel).then(() => undefined, () => undefined); // gone either way
     }
 
     /**
@@ -714,10 +727,10 @@
      * the server replays the ones it keeps after the position, or says it cannot ('unrecovered').
      */
     _resync(sub) {
-      const link = this._link;
+      const link = this._conn;
       if (!link) return;
       sub.state = 'subscribing';
-      const again = () => { if (this._link === link && this.subscriptions.get(sub.channel) === sub) this._subscribe(sub, link); };
+      const again = () => { if (this._conn === link && this.subscriptions.get(sub.channel) === sub) this._subscribe(sub, link); };
       link.unsubscribe(sub.channel).then(again, again);
     }
 
@@ -726,12 +739,12 @@
       sub.state = 'subscribing';
       const since = sub.epoch && sub.seq !== null ? sub.seq : undefined;
       link.subscribe(sub.channel, since, sub.epoch).then(result => {
-        if (this._link === link && this.subscriptions.get(sub.channel) === sub) sub._subscribed(result, since);
+        if (this._conn === link && this.subscriptions.get(sub.channel) === sub) sub._subscribed(result, since);
       }, error => {
-        if (this._link !== link || this.subscriptions.get(sub.channel) !== sub) return;
+        if (this._conn !== link || this.subscriptions.get(sub.channel) !== sub) return;
         if (error.code === 'disconnected' || error.code === 'timeout') return; // the link reconnects
         if (error.code === 100 || error.code === 111) { // the server asks to try again
-          setTimeout(() => { if (this._link === link && this.subscriptions.get(sub.channel) === sub) this._subscribe(sub, link); },
+          setTimeout(() => { if (this._conn === link && this.subscriptions.get(sub.channel) === sub) this._subscribe(sub, link); },
             backoff(2));
           return;
         }
@@ -741,58 +754,26 @@
       });
     }
 
-    _connect() {
-      if (this._stopped) return;
-      const name = this.transports[this._index];
-      this.transport = name;
-      this.readyState = CONNECTING;
-      let opened = false;
-      const timeout = setTimeout(() => handlers.fail(name + ' did not open in time'), this.options.connectTimeoutMs || 5000);
-      const handlers = {
-        open: () => {
-          if (this._link !== link || opened) return;
-          opened = true;
-          clearTimeout(timeout);
-          this._attempt = 0;
-          this.readyState = OPEN;
-          this._emit('open', {transport: name});
-        },
-        message: m => {
-          if (this._link !== link) return;
-          const sub = this.subscriptions.get(m.channel);
-          if (sub) sub._message(m);
-        },
-        fail: reason => {
-          if (this._link !== link) return;
-          clearTimeout(timeout);
-          this._link = null;
-          link.close();
-          this.subscriptions.forEach(sub => { sub.state = 'subscribing'; });
-          if (opened) {
-            this.readyState = CLOSED;
-            this._emit('close', {reason: reason, transport: name});
-            this._reconnect(false);
-          } else {
-            this._emit('error', {reason: reason, transport: name});
-            this._reconnect(true);
-          }
-        },
-      };
-      const link = CHANNEL_LINKS[name](this, handlers);
-      this._link = link;
+    _open(name, handlers) {
+      return CHANNEL_LINKS[name](this, handlers);
+    }
+
+    _began(link) {
       this.subscriptions.forEach(sub => this._subscribe(sub, link));
     }
 
-    /** The next transport at once if this one never opened; otherwise, or past the last one, after a backoff. */
-    _reconnect(nextTransport) {
-      if (this._stopped) return;
-      if (nextTransport && this._index + 1 < this.transports.length) {
-        this._index++;
-        this._connect();
-        return;
-      }
-      if (nextTransport) this._index = 0;
-      this._timer = setTimeout(() => this._connect(), backoff(this._attempt++));
+    _opened(name) {
+      this._emit('open', {transport: name});
+    }
+
+    _received(m) {
+      const sub = this.subscriptions.get(m.channel);
+      if (sub) sub._message(m);
+    }
+
+    _lost(name, reason, wasOpen) {
+      this.subscriptions.forEach(sub => { sub.state = 'subscribing'; });
+      this._emit(wasOpen ? 'close' : 'error', {reason: reason, transport: name});
     }
   }
 
