@@ -6,10 +6,8 @@ import org.HdrHistogram.Histogram;
 
 import java.io.File;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -281,26 +279,15 @@ public final class Bench {
   }
 
   private static JsonObject percentiles(Histogram h, double unit) {
-    return new JsonObject().put("count", h.getTotalCount())
-        .put("p50", round(h.getValueAtPercentile(50) / unit, 3))
-        .put("p90", round(h.getValueAtPercentile(90) / unit, 3))
-        .put("p95", round(h.getValueAtPercentile(95) / unit, 3))
-        .put("p99", round(h.getValueAtPercentile(99) / unit, 3))
-        .put("p99.9", round(h.getValueAtPercentile(99.9) / unit, 3))
-        .put("max", round(h.getMaxValue() / unit, 3))
-        .put("mean", round(h.getMean() / unit, 3));
+    return Results.percentiles(h, unit, 50, 90, 95, 99, 99.9);
   }
 
   private static double round(double v, int digits) {
-    double f = Math.pow(10, digits);
-    return Math.round(v * f) / f;
+    return Results.round(v, digits);
   }
 
   private void emit(JsonObject out) throws IOException {
-    out.put("jvm", ManagementFactory.getRuntimeMXBean().getVmVersion());
-    Path results = Path.of(opt("results", "docs/bench/results.jsonl"));
-    Files.createDirectories(results.toAbsolutePath().getParent());
-    Files.writeString(results, out.encode() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-    System.out.println(out.encode());
+    Results.emit(out, opt("results", "docs/bench/results.jsonl"));
   }
+
 }

@@ -53,20 +53,30 @@ final class Proc {
   /** CPU nanoseconds per thread id: thread names are cut to 15 characters, which merges every event loop. */
   static java.util.Map<Long, Long> cpuByTid(long pid) {
     java.util.Map<Long, Long> out = new java.util.HashMap<>();
+    eachThread(pid, (tid, comm, cpuNanos) -> out.put(tid, cpuNanos));
+    return out;
+  }
+
+  /** What one thread of a process has used: its id, its name as the kernel keeps it, its CPU nanoseconds. */
+  private interface ThreadCpu {
+    void accept(long tid, String comm, long cpuNanos);
+  }
+
+  private static void eachThread(long pid, ThreadCpu each) {
     File[] tasks = new File("/proc/" + pid + "/task").listFiles();
     if (tasks == null) {
-      return out;
+      return;
     }
     for (File t : tasks) {
       try {
         String stat = Files.readString(t.toPath().resolve("stat"));
+        String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        out.put(Long.parseLong(t.getName()), (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NANOS);
+        each.accept(Long.parseLong(t.getName()), comm, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NANOS);
       } catch (IOException | RuntimeException gone) {
         // the thread ended between the listing and the read
       }
     }
-    return out;
   }
 
   /** Bytes the process read and wrote through system calls ({@code rchar + wchar} of /proc/PID/io). */
@@ -87,20 +97,7 @@ final class Proc {
   /** CPU nanoseconds per thread name (comm, as the kernel truncates it), summed over same-named threads. */
   static java.util.Map<String, Long> cpuByThread(long pid) {
     java.util.Map<String, Long> out = new java.util.TreeMap<>();
-    File[] tasks = new File("/proc/" + pid + "/task").listFiles();
-    if (tasks == null) {
-      return out;
-    }
-    for (File t : tasks) {
-      try {
-        String stat = Files.readString(t.toPath().resolve("stat"));
-        String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        out.merge(comm, (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NANOS, Long::sum);
-      } catch (IOException | RuntimeException gone) {
-        // the thread ended between the listing and the read
-      }
-    }
+    eachThread(pid, (tid, comm, cpuNanos) -> out.merge(comm, cpuNanos, Long::sum));
     return out;
   }
 
