@@ -252,6 +252,17 @@
       this._began(conn);
     }
 
+    /** Stops for good (no reconnection) and closes the connection; returns whether it was open. */
+    _stop() {
+      this._stopped = true;
+      clearTimeout(this._timer);
+      if (this._conn) this._conn.close();
+      this._conn = null;
+      const wasOpen = this.readyState === OPEN;
+      this.readyState = CLOSED;
+      return wasOpen;
+    }
+
     /** Called once a connection is made, before it opens. */
     _began(conn) {
     }
@@ -307,13 +318,7 @@
     /** Closes for good: no reconnection. */
     close() {
       if (this._stopped) return;
-      this._stopped = true;
-      clearTimeout(this._timer);
-      if (this._conn) this._conn.close();
-      this._conn = null;
-      const wasOpen = this.readyState === OPEN;
-      this.readyState = CLOSED;
-      if (wasOpen) this._emit('close', {code: 1000, reason: 'closed by the page', wasClean: true});
+      if (this._stop()) this._emit('close', {code: 1000, reason: 'closed by the page', wasClean: true});
     }
 
     _open(name, handlers) {
@@ -703,14 +708,9 @@
     /** Closes for good: no reconnection. */
     close() {
       if (this._stopped) return;
-      this._stopped = true;
-      clearTimeout(this._timer);
-      if (this._conn) this._conn.close();
-      this._conn = null;
+      const wasOpen = this._stop();
       this.subscriptions.forEach(sub => { sub.state = 'unsubscribed'; });
       this.subscriptions.clear();
-      const wasOpen = this.readyState === OPEN;
-      this.readyState = CLOSED;
       if (wasOpen) this._emit('close', {reason: 'closed by the page', transport: this.transport});
     }
 
