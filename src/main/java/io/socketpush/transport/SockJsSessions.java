@@ -20,6 +20,8 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -62,6 +64,8 @@ final class SockJsSessions {
   private final long slowConsumerCloseMs;
   private boolean draining;
   private final Set<Session> sessions = new LinkedHashSet<>();
+  /** Every socket handed to {@link #opened} and not closed yet, admitted or not: a socket is opened once. */
+  private final Set<SockJSSocket> known = Collections.newSetFromMap(new IdentityHashMap<>());
   private Context context;
 
   /**
@@ -119,10 +123,17 @@ final class SockJsSessions {
     });
   }
 
-  private void opened(SockJSSocket socket) {
+  /** vertx-web's socket handler: a new session. */
+  void opened(SockJSSocket socket) {
     if (Vertx.currentContext() != context) {
       // vertx-web shares its sessions between the router instances: keep the hub on its own event loop
       context.runOnContext(v -> opened(socket));
+      return;
+    }
+    if (!known.add(socket)) {
+      // vertx-web 5.0.7 can hand the same session over twice: SockJSSession.register sends the "o" frame before
+      // it marks it sent, so the client's next poll, served on another event loop, may register in between and
+      // open the session again. One session, one slot, one conversation.
       return;
     }
     // handlers first: a client may go away while its token is checked, and must give its slot back then
@@ -164,6 +175,7 @@ final class SockJsSessions {
 
     void admitted(HandshakePolicy.Admission admission) {
       if (closed.future().isComplete()) { // gone while it was being admitted
+        known.remove(socket);
         admission.release().run();
         return;
       }
@@ -177,6 +189,7 @@ final class SockJsSessions {
 
     /** Never admitted: nothing to give back or count. */
     void refused() {
+      known.remove(socket);
       closed.tryComplete();
     }
 
@@ -233,6 +246,7 @@ final class SockJsSessions {
     /** Once: ends the conversation, gives the slot back, counts the close, closes the socket. */
     Future<Void> close(int code, String reason) {
       if (closed.tryComplete() && admission != null) {
+        known.remove(socket);
         sessions.remove(this);
         if (conversation != null) {
           conversation.ended();
