@@ -43,6 +43,8 @@ final class SockJsSessions {
   static final int CLIENT_WENT_AWAY = 1000;
   static final int DRAINED = 1001;
   static final int SLOW_CONSUMER = 1008;
+  /** vertx-web's map of the xhr, eventsource, htmlfile and jsonp sessions of all its SockJS handlers. */
+  private static final String SESSIONS_MAP = "_vertx.sockjssessions";
 
   /** What an admitted session does. */
   interface Conversation {
@@ -112,6 +114,10 @@ final class SockJsSessions {
       ctx.next(); // the greeting and the transport list say nothing and hold nothing
       return;
     }
+    if (anotherPathsSession(ctx.request().path())) {
+      ctx.response().setStatusCode(404).end(); // as if there were no such session, which on this path there is not
+      return;
+    }
     ctx.request().pause();
     gate.check(RequestHandshake.of(ctx.request())).onComplete(checked -> {
       if (checked.failed()) {
@@ -121,6 +127,20 @@ final class SockJsSessions {
       }
       ctx.request().resume();
     });
+  }
+
+  /**
+   * Whether a request names a session that another SockJS path opened. vertx-web keeps the sessions of every
+   * SockJS handler in one map by id, so without this a poll or a send on {@code /sockjs/channels} would reach a
+   * {@code /sockjs/time} session of the same id, and the other way round.
+   */
+  private boolean anotherPathsSession(String requestPath) {
+    String[] parts = requestPath.substring(path.length() + 1).split("/"); // <server>/<session>/<transport>
+    if (parts.length != 3) {
+      return false;
+    }
+    return vertx.sharedData().getLocalMap(SESSIONS_MAP).get(parts[1]) instanceof SockJSSocket session
+        && session.uri() != null && !session.uri().startsWith(path + "/"); // no uri yet: being opened, by this path
   }
 
   /** vertx-web's socket handler: a new session. */

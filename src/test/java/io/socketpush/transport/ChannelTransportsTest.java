@@ -262,6 +262,25 @@ class ChannelTransportsTest {
   }
 
   @Test
+  void aSockJsSessionIsOnlyReachableOnThePathThatOpenedIt(Vertx vertx) {
+    start(vertx, new JsonObject());
+    String id = String.valueOf(System.nanoTime());
+    HttpProbe.Reply open = Await.result(probe.send(HttpMethod.POST, "/sockjs/time/000/" + id + "/xhr", Map.of(), ""), 10);
+    assertEquals("o\n", open.body());
+    String subscribe = new JsonArray().add(new JsonObject().put("id", 1).put("op", "subscribe").put("channel", "chat:x").encode()).encode();
+    assertEquals(404, Await.result(probe.send(HttpMethod.POST, "/sockjs/channels/000/" + id + "/xhr_send", Map.of(), subscribe), 10).status(),
+        "vertx-web keeps both paths' sessions in one map: a send must not reach the other path's session");
+    assertEquals(404, Await.result(probe.send(HttpMethod.POST, "/sockjs/channels/000/" + id + "/xhr", Map.of(), ""), 10).status());
+    assertEquals(204, Await.result(probe.send(HttpMethod.POST, "/sockjs/time/000/" + id + "/xhr_send", Map.of(), "[\"x\"]"), 10).status(),
+        "on its own path the session is there");
+
+    SockJsChannelClient channels = SockJsChannelClient.xhrPolling(probe, "");
+    assertNotNull(channels.call(new JsonObject().put("op", "ping")).getJsonObject("result"));
+    String onTime = channels.session().replace("/sockjs/channels/", "/sockjs/time/");
+    assertEquals(404, Await.result(probe.send(HttpMethod.POST, onTime + "/xhr", Map.of(), ""), 10).status(), "nor the other way round");
+  }
+
+  @Test
   void messagesBatchedInOneSockJsFrameCountEachAgainstTheRequestLimit(Vertx vertx) {
     start(vertx, new JsonObject().put("channels", new JsonObject().put("requestsPerSecond", 5)));
     SockJsChannelClient ws = SockJsChannelClient.webSocket(service, "");

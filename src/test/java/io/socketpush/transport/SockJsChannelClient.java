@@ -28,6 +28,7 @@ final class SockJsChannelClient {
   private final BlockingQueue<JsonObject> pushes = new LinkedBlockingQueue<>();
   private final Promise<Integer> closed = Promise.promise();
   private Consumer<String> sender;
+  private String session;
 
   private SockJsChannelClient() {
   }
@@ -56,8 +57,14 @@ final class SockJsChannelClient {
         throw new AssertionError("xhr_send answered " + sent.status() + " " + sent.body());
       }
     };
+    client.session = session;
     client.poll(probe, session + "/xhr" + query);
     return client;
+  }
+
+  /** The path of the session, {@code /sockjs/channels/000/<id>}; null over a WebSocket. */
+  String session() {
+    return session;
   }
 
   private void poll(HttpProbe probe, String xhr) {
