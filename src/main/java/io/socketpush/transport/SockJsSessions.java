@@ -43,6 +43,7 @@ final class SockJsSessions {
   static final int CLIENT_WENT_AWAY = 1000;
   static final int DRAINED = 1001;
   static final int SLOW_CONSUMER = 1008;
+  static final int TOKEN_EXPIRED = 1008;
   /** vertx-web's map of the xhr, eventsource, htmlfile and jsonp sessions of all its SockJS handlers. */
   private static final String SESSIONS_MAP = "_vertx.sockjssessions";
 
@@ -58,6 +59,7 @@ final class SockJsSessions {
   private final Vertx vertx;
   private final String path;
   private final Gate gate;
+  private final TokenExpiry tokenExpiry;
   private final PushStats stats;
   private final EndpointMeters meters;
   private final Function<Session, Conversation> conversations;
@@ -75,11 +77,12 @@ final class SockJsSessions {
    * @param endpoint      the {@code endpoint} of its meters and access lines
    * @param conversations starts what an admitted session does
    */
-  SockJsSessions(Vertx vertx, ServiceConfig config, Gate gate, PushStats stats, String path, String endpoint,
-                 Function<Session, Conversation> conversations) {
+  SockJsSessions(Vertx vertx, ServiceConfig config, Gate gate, TokenExpiry tokenExpiry, PushStats stats, String path,
+                 String endpoint, Function<Session, Conversation> conversations) {
     this.vertx = vertx;
     this.path = path;
     this.gate = gate;
+    this.tokenExpiry = tokenExpiry;
     this.stats = stats;
     this.meters = stats.endpoint(endpoint);
     this.conversations = conversations;
@@ -185,6 +188,7 @@ final class SockJsSessions {
     private final Promise<Void> closed = Promise.promise();
     private final long openedAtMs = System.currentTimeMillis();
     private HandshakePolicy.Admission admission;
+    private TokenExpiry.Watch expiry;
     private Conversation conversation;
     private long fullSinceMs;
     private long messagesOut;
@@ -201,6 +205,7 @@ final class SockJsSessions {
       }
       this.admission = admission;
       sessions.add(this);
+      expiry = tokenExpiry.watch(admission, () -> close(TOKEN_EXPIRED, "token expired"));
       meters.opened();
       AccessLines.opened(meters.name(), socket.remoteAddress(), RequestHandshake.of(socket, false).path(), admission);
       conversation = conversations.apply(this);
@@ -268,6 +273,7 @@ final class SockJsSessions {
       if (closed.tryComplete() && admission != null) {
         known.remove(socket);
         sessions.remove(this);
+        expiry.cancel();
         if (conversation != null) {
           conversation.ended();
         }

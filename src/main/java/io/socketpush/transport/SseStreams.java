@@ -36,6 +36,7 @@ final class SseStreams {
   static final int CLIENT_WENT_AWAY = 1000;
   static final int DRAINED = 1001;
   static final int SLOW_CONSUMER = 1008;
+  static final int TOKEN_EXPIRED = 1008;
   static final int SERVER_ERROR = 1011;
   private static final int NEVER_OPENED = 0;
 
@@ -53,6 +54,7 @@ final class SseStreams {
 
   private final Vertx vertx;
   private final Gate gate;
+  private final TokenExpiry tokenExpiry;
   private final PushStats stats;
   private final long heartbeatMs;
   private final int writeQueueMaxBytes;
@@ -61,9 +63,10 @@ final class SseStreams {
   private long heartbeatTimer = -1;
   private boolean draining;
 
-  SseStreams(Vertx vertx, ServiceConfig config, Gate gate, PushStats stats) {
+  SseStreams(Vertx vertx, ServiceConfig config, Gate gate, TokenExpiry tokenExpiry, PushStats stats) {
     this.vertx = vertx;
     this.gate = gate;
+    this.tokenExpiry = tokenExpiry;
     this.stats = stats;
     this.heartbeatMs = config.transports().sseHeartbeatMs();
     this.writeQueueMaxBytes = config.ws().writeQueueMaxBytes();
@@ -150,6 +153,7 @@ final class SseStreams {
     private final List<Runnable> onClose = new ArrayList<>(1);
     private long openedAtMs;
     private boolean opened;
+    private TokenExpiry.Watch expiry;
     private long fullSinceMs;
     private long messagesOut;
 
@@ -195,6 +199,7 @@ final class SseStreams {
       opened = true;
       openedAtMs = System.currentTimeMillis();
       streams.add(this);
+      expiry = tokenExpiry.watch(admission, () -> close(TOKEN_EXPIRED, false));
       meters.opened();
       AccessLines.opened(meters.name(), request.remoteAddress(), request.path(), admission);
       if (first != null) {
@@ -244,6 +249,11 @@ final class SseStreams {
 
     /** Once: stops the source, gives the slot back, counts the close; ends the response if it can still be ended. */
     Future<Void> close(int code) {
+      return close(code, code == SLOW_CONSUMER);
+    }
+
+    /** @param drop whether to drop the connection rather than end the response (its queue is full: an orderly end would wait behind it) */
+    private Future<Void> close(int code, boolean drop) {
       if (!closed.tryComplete()) {
         return closed.future();
       }
@@ -251,10 +261,11 @@ final class SseStreams {
       admission.release().run();
       if (opened) {
         streams.remove(this);
+        expiry.cancel();
         meters.closed(code);
         AccessLines.closed(meters.name(), request.remoteAddress(), code, openedAtMs, messagesOut);
-        if (code == SLOW_CONSUMER) {
-          request.connection().close(); // its queue is full: an orderly end would wait behind it
+        if (drop) {
+          request.connection().close();
         } else if (!response.ended() && !response.closed()) {
           response.end();
         }

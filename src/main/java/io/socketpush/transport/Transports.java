@@ -33,6 +33,7 @@ public final class Transports {
   private static final Pattern CHANNELS_FRAMED = SockJsWebSocket.framed(SockJsConversations.CHANNELS_PATH);
   private static final String SOCKJS_CHANNELS = "sockjs-channels";
 
+  private final TokenExpiry tokenExpiry;
   private final Poll poll;
   private final LongPoll longPoll;
   private final SseStreams sse;
@@ -46,15 +47,16 @@ public final class Transports {
 
   public Transports(Vertx vertx, ServiceConfig config, NodeState node, Hub hub, TickFanOut fanOut, ChannelFanOut channels) {
     Gate gate = new Gate(node);
+    this.tokenExpiry = new TokenExpiry(vertx);
     this.poll = new Poll(fanOut, gate, node.stats().endpoint("poll"));
     this.longPoll = new LongPoll(vertx, config.transports().longPollTimeoutMs(), hub, fanOut, gate,
         node.stats().endpoint("longpoll"));
-    this.sse = new SseStreams(vertx, config, gate, node.stats());
+    this.sse = new SseStreams(vertx, config, gate, tokenExpiry, node.stats());
     this.sseTicks = new SseTicks(hub, fanOut);
     this.sseChannels = new SseChannels(channels);
-    this.sockJsTime = new SockJsSessions(vertx, config, gate, node.stats(), SockJsConversations.TIME_PATH, "sockjs",
+    this.sockJsTime = new SockJsSessions(vertx, config, gate, tokenExpiry, node.stats(), SockJsConversations.TIME_PATH, "sockjs",
         SockJsConversations.ticks(hub));
-    this.sockJsChannels = new SockJsSessions(vertx, config, gate, node.stats(), SockJsConversations.CHANNELS_PATH,
+    this.sockJsChannels = new SockJsSessions(vertx, config, gate, tokenExpiry, node.stats(), SockJsConversations.CHANNELS_PATH,
         SOCKJS_CHANNELS, SockJsConversations.channels(channels));
     this.sockJsWebSocket = new SockJsWebSocket(hub, node.stats(), config.ws().slowConsumerCloseMs());
     this.channelsRawWebSocket = new ChannelEndpoint(SOCKJS_CHANNELS, channels, ChannelEndpoint.Framing.PLAIN);
@@ -82,8 +84,9 @@ public final class Transports {
     return CHANNELS_FRAMED.matcher(path).matches() ? channelsFramedWebSocket : null;
   }
 
-  /** Starts the one heartbeat timer and the one long-poll sweep of this instance. */
+  /** Starts the one heartbeat timer, the one long-poll sweep and the one token-expiry check of this instance. */
   public void start() {
+    tokenExpiry.start();
     sse.start();
     longPoll.start();
   }
@@ -97,6 +100,7 @@ public final class Transports {
   }
 
   public void stop() {
+    tokenExpiry.stop();
     sse.stop();
     longPoll.stop();
   }
