@@ -464,8 +464,8 @@
         else queued.push(text);
       });
       return {
-        subscribe: (channel, since, epoch) => call(since === undefined
-          ? {op: 'subscribe', channel: channel}
+        subscribe: (channel, since, epoch, recent) => call(since === undefined
+          ? {op: 'subscribe', channel: channel, recent: recent || undefined}
           : {op: 'subscribe', channel: channel, since: since, epoch: epoch}),
         unsubscribe: channel => call({op: 'unsubscribe', channel: channel}),
         publish: (channel, data) => call({op: 'publish', channel: channel, data: data}),
@@ -544,11 +544,12 @@
       }
 
       return {
-        subscribe(channel, since, epoch) {
+        subscribe(channel, since, epoch, recent) {
           return new Promise((resolve, reject) => {
             const url = withQuery(client.base + '/sse/channels/' + channelPath(channel), {
               name: client.options.name, token: client.options.token,
               lastEventId: since === undefined ? undefined : epoch + '-' + since,
+              recent: since === undefined && recent ? recent : undefined,
             });
             const es = new EventSource(url);
             streams.set(channel, es);
@@ -607,7 +608,9 @@
   };
 
   /**
-   * One channel followed by a Channels client. Events: 'publication' ({channel, seq, data}), 'subscribed'
+   * One channel followed by a Channels client. Options: recent (the last N publications the server keeps,
+   * passed on first when it subscribes the first time, as a chat page shows a room's last messages),
+   * epoch and since (a position to start from). Events: 'publication' ({channel, seq, data}), 'subscribed'
    * (after every (re)subscription: {channel, epoch, seq, recovered}, recovered only when a position was
    * given), 'unrecovered' (publications since the position it had may be lost: reload what the page shows),
    * 'join' and 'leave' ({channel, client, user, name}, on channels with presence), 'error' ({code, message}:
@@ -623,6 +626,7 @@
       /** Where the subscription is: the epoch of the channel's numbering and the last seq passed on. */
       this.epoch = (options && options.epoch) || null;
       this.seq = this.epoch && options && typeof options.since === 'number' ? options.since : null;
+      this.recent = (options && options.recent) || 0;
     }
 
     publish(data) {
@@ -640,7 +644,8 @@
     _subscribed(result, since) {
       const asked = since !== undefined;
       const lost = asked && result.recovered === false;
-      if (!asked || lost || result.epoch !== this.epoch) this.seq = result.seq;
+      if (!asked) this.seq = result.seq - (result.recent || 0); // the recent ones asked for follow
+      else if (lost || result.epoch !== this.epoch) this.seq = result.seq;
       this.epoch = result.epoch;
       this.state = 'subscribed';
       this._emit('subscribed', {channel: this.channel, epoch: result.epoch, seq: result.seq, recovered: result.recovered});
@@ -738,7 +743,7 @@
     _subscribe(sub, link) {
       sub.state = 'subscribing';
       const since = sub.epoch && sub.seq !== null ? sub.seq : undefined;
-      link.subscribe(sub.channel, since, sub.epoch).then(result => {
+      link.subscribe(sub.channel, since, sub.epoch, sub.recent).then(result => {
         if (this._conn === link && this.subscriptions.get(sub.channel) === sub) sub._subscribed(result, since);
       }, error => {
         if (this._conn !== link || this.subscriptions.get(sub.channel) !== sub) return;

@@ -18,8 +18,11 @@ public interface ChannelBackend {
   /** Numbers the publication ({@code data} is its JSON text) and keeps it as the rule says. */
   Future<Appended> append(String channel, ChannelRule rule, String data, long ts);
 
-  /** The channel's position, and what came after {@code since} (−1: nothing asked) of {@code epoch}. */
-  Future<History> history(String channel, ChannelRule rule, long since, String epoch);
+  /**
+   * The channel's position, and what came after {@code since} of {@code epoch}; or, when {@code since}
+   * is −1 (no position), the last {@code recent} publications kept.
+   */
+  Future<History> history(String channel, ChannelRule rule, long since, String epoch, int recent);
 
   /** Adds a client to a presence channel's list; completes with false if it was there already. */
   Future<Boolean> join(String channel, Client client);

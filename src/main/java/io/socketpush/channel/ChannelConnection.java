@@ -136,13 +136,13 @@ public final class ChannelConnection {
   /**
    * Subscribes without a request, for a transport that follows one channel per connection and sends
    * nothing (SSE): {@code announce} gets the subscribe result before the first publication is passed
-   * on (the missed ones, when it recovers, then live ones). Fails with a {@link ChannelError} if the
-   * channel is unknown, not allowed, or its history could not be read.
+   * on (the missed ones, when it recovers, or the {@code recent} last ones, then live ones). Fails with
+   * a {@link ChannelError} if the channel is unknown, not allowed, or its history could not be read.
    */
-  public Future<JsonObject> follow(String channel, long since, String epoch, Consumer<JsonObject> announce) {
+  public Future<JsonObject> follow(String channel, long since, String epoch, int recent, Consumer<JsonObject> announce) {
     Future<Reply> subscribed;
     try {
-      subscribed = subscribe(channel, since, epoch);
+      subscribed = subscribe(channel, since, epoch, recent);
     } catch (ChannelError e) {
       return Future.failedFuture(e);
     }
@@ -167,7 +167,8 @@ public final class ChannelConnection {
     }
     switch (op) {
       case "subscribe":
-        return subscribe(channel(request), request.getLong("since", -1L), request.getString("epoch", ""));
+        return subscribe(channel(request), request.getLong("since", -1L), request.getString("epoch", ""),
+            request.getInteger("recent", 0));
       case "unsubscribe":
         return unsubscribe(channel(request)).map(Reply::of);
       case "publish":
@@ -188,7 +189,7 @@ public final class ChannelConnection {
     return channel;
   }
 
-  private Future<Reply> subscribe(String channel, long since, String epoch) {
+  private Future<Reply> subscribe(String channel, long since, String epoch, int recent) {
     ChannelRule rule = service.rule(channel);
     ChannelService.checkSubscribe(rule, subject);
     if (subscriptions.containsKey(channel)) {
@@ -200,15 +201,20 @@ public final class ChannelConnection {
     if (since < -1) {
       throw new ChannelError(ChannelError.BAD_REQUEST, "'since' is a sequence number, 0 or more");
     }
+    if (recent < 0) {
+      throw new ChannelError(ChannelError.BAD_REQUEST, "'recent' is a number of publications, 0 or more");
+    }
     ChannelSubscription sub = new ChannelSubscription(channel, rule, link::deliver);
     subscriptions.put(channel, sub);
-    return fanOut.join(sub, since, epoch).compose(history -> {
+    return fanOut.join(sub, since, epoch, recent).compose(history -> {
       if (subscriptions.get(channel) != sub) {
         return Future.failedFuture(new ChannelError(ChannelError.NOT_SUBSCRIBED, "unsubscribed before the subscription completed"));
       }
       JsonObject result = new JsonObject().put("channel", channel).put("epoch", history.epoch()).put("seq", history.top());
       if (history.asked()) {
         result.put("recovered", history.recovered());
+      } else if (recent > 0) {
+        result.put("recent", history.missed().size()); // the last ones kept, seq - recent + 1 to seq, follow
       }
       if (rule.presence()) {
         service.join(channel, client).onFailure(e -> LOG.warn("presence join on {} failed: {}", channel, e.toString()));

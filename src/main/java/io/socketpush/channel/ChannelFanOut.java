@@ -87,10 +87,11 @@ public final class ChannelFanOut {
 
   /**
    * Adds the subscription to the hub, then reads the channel's position and what it missed since
-   * {@code since} (−1: nothing to recover). Completes, on this event loop, with the history; the
-   * caller answers its client and then calls {@link ChannelSubscription#joined}.
+   * {@code since} (−1: nothing to recover, then the last {@code recent} publications instead).
+   * Completes, on this event loop, with the history; the caller answers its client and then calls
+   * {@link ChannelSubscription#joined}.
    */
-  public Future<History> join(ChannelSubscription sub, long since, String epoch) {
+  public Future<History> join(ChannelSubscription sub, long since, String epoch, int recent) {
     String channel = sub.channel();
     if (channel.equals(TickFanOut.CHANNEL)) {
       hub.subscribe(channel, sub);
@@ -98,7 +99,7 @@ public final class ChannelFanOut {
     }
     State state = states.computeIfAbsent(channel, c -> new State(sub.rule()));
     hub.subscribe(channel, sub);
-    return service.history(channel, sub.rule(), since, epoch)
+    return service.history(channel, sub.rule(), since, epoch, recent)
         .andThen(read -> {
           if (read.succeeded() && states.get(channel) == state && state.last < 0) {
             state.epoch = read.result().epoch();
@@ -199,7 +200,7 @@ public final class ChannelFanOut {
       state.filling = true;
       state.lastReadMs = now;
       long from = state.last;
-      service.history(channel, state.rule, from, state.epoch).onComplete(read -> {
+      service.history(channel, state.rule, from, state.epoch, 0).onComplete(read -> {
         state.filling = false;
         if (states.get(channel) != state || state.last != from) {
           return; // it moved on meanwhile

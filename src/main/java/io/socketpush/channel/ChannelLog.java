@@ -72,11 +72,20 @@ public final class ChannelLog implements Serializable {
    * What a subscriber that saw {@code since} of {@code sinceEpoch} missed: the publications after it
    * that are still kept. Recovered only if the epoch is the same and every one of them is still kept;
    * a subscriber is given them only then (never a partial history), a fan-out filling a gap takes
-   * what there is.
+   * what there is. A subscriber with no position ({@code since} −1) is given the last {@code recent}
+   * kept instead, as a chat page shows the last messages of a room it joins.
    */
-  History since(long since, String sinceEpoch, long nowMs, long ttlMs) {
+  History since(long since, String sinceEpoch, int recent, long nowMs, long ttlMs) {
     if (since < 0) {
-      return new History(epoch, top, List.of(), false, false);
+      List<Entry> last = new ArrayList<>(Math.min(recent, entries.size()));
+      if (recent > 0) {
+        for (Entry e : entries) {
+          if (e.seq() > top - recent && e.ts() >= nowMs - ttlMs) {
+            last.add(e);
+          }
+        }
+      }
+      return new History(epoch, top, last, false, false);
     }
     if (!epoch.equals(sinceEpoch) || since > top) {
       return new History(epoch, top, List.of(), true, false);

@@ -138,8 +138,8 @@ public final class ChannelService {
     return publish(channel, data, subject, server);
   }
 
-  public Future<History> history(String channel, ChannelRule rule, long since, String epoch) {
-    return backend.history(channel, rule, since, epoch);
+  public Future<History> history(String channel, ChannelRule rule, long since, String epoch, int recent) {
+    return backend.history(channel, rule, since, epoch, recent);
   }
 
   /** Adds a client to a presence channel and announces it if it is new. */

@@ -85,13 +85,14 @@ public final class ChannelSubscription implements Subscriber {
   }
 
   /**
-   * Ends the join: the history's missed publications (when recovered), then those held. Returns
-   * false if more arrived while joining than could be held (the client should re-subscribe).
+   * Ends the join: the history's missed publications (when recovered; or the recent ones asked for
+   * without a position), then those held. Returns false if more arrived while joining than could be
+   * held (the client should re-subscribe).
    */
   public boolean joined(History history, long receivedAtMs) {
     epoch = history.epoch();
     last = history.top();
-    if (history.recovered() && !history.missed().isEmpty()) {
+    if ((history.recovered() || !history.asked()) && !history.missed().isEmpty()) {
       last = history.missed().get(0).seq() - 1;
       for (ChannelLog.Entry e : history.missed()) {
         pass(new Publication(channel, Publication.Kind.PUBLICATION, Json.decodeValue(e.data()), e.seq(), epoch, e.ts(), receivedAtMs));

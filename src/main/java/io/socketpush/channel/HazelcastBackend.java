@@ -61,8 +61,9 @@ public final class HazelcastBackend implements ChannelBackend {
   }
 
   @Override
-  public Future<History> history(String channel, ChannelRule rule, long since, String epoch) {
-    return onCaller(logs.submitToKey(channel, new Read(since, epoch, System.currentTimeMillis(), rule.historyTtlMs(), ChannelLog.newEpoch())));
+  public Future<History> history(String channel, ChannelRule rule, long since, String epoch, int recent) {
+    return onCaller(logs.submitToKey(channel, new Read(since, epoch, recent, System.currentTimeMillis(), rule.historyTtlMs(),
+        ChannelLog.newEpoch())));
   }
 
   @Override
@@ -145,7 +146,7 @@ public final class HazelcastBackend implements ChannelBackend {
    * Reads the position and what was missed; creates the log if there is none, so the epoch a
    * subscriber is told is the one its publications will carry.
    */
-  record Read(long since, String epoch, long nowMs, long ttlMs, String freshEpoch)
+  record Read(long since, String epoch, int recent, long nowMs, long ttlMs, String freshEpoch)
       implements EntryProcessor<String, ChannelLog, History> {
     @Override
     public History process(Map.Entry<String, ChannelLog> entry) {
@@ -154,7 +155,7 @@ public final class HazelcastBackend implements ChannelBackend {
         log = new ChannelLog(freshEpoch);
         entry.setValue(log);
       }
-      return log.since(since, epoch, nowMs, ttlMs);
+      return log.since(since, epoch, recent, nowMs, ttlMs);
     }
 
     @Override

@@ -12,7 +12,8 @@ import java.util.List;
  *
  * @param epoch     the channel's sequence identity: a different one means its numbers restarted
  * @param top       the last sequence number given out
- * @param missed    the publications after the subscriber's position that are still kept, in order
+ * @param missed    the publications after the subscriber's position that are still kept, in order; with
+ *                  no position asked, the last ones it asked for ({@code recent})
  * @param asked     whether the subscriber gave a position to recover from
  * @param recovered whether {@code missed} is everything it missed
  */

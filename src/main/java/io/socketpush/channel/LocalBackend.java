@@ -26,10 +26,10 @@ public final class LocalBackend implements ChannelBackend {
   }
 
   @Override
-  public Future<History> history(String channel, ChannelRule rule, long since, String epoch) {
+  public Future<History> history(String channel, ChannelRule rule, long since, String epoch, int recent) {
     ChannelLog log = logs.computeIfAbsent(channel, c -> ChannelLog.fresh().touched(System.currentTimeMillis()));
     synchronized (log) {
-      return Future.succeededFuture(log.since(since, epoch, System.currentTimeMillis(), rule.historyTtlMs()));
+      return Future.succeededFuture(log.since(since, epoch, recent, System.currentTimeMillis(), rule.historyTtlMs()));
     }
   }
 

@@ -44,6 +44,10 @@ final class SseChannels implements SseStreams.Source {
   @Override
   public Future<Void> follow(RoutingContext ctx, SseStreams.Stream stream) {
     String channel = ctx.pathParam("name");
+    int recent = recent(ctx);
+    if (recent < 0) {
+      return Future.failedFuture(new Refusal(400, "bad request"));
+    }
     Position from = Position.parse(SseStreams.lastEventId(ctx.request()));
     ChannelConnection connection = new ChannelConnection(fanOut, new ChannelConnection.Link() {
       @Override
@@ -62,18 +66,28 @@ final class SseChannels implements SseStreams.Source {
       }
     }, UUID.randomUUID().toString(), stream.subject(), ChannelEndpoint.displayName(ctx.request().query()));
     stream.onClose(connection::closed);
-    return connection.follow(channel, from.seq(), from.epoch(), result -> stream.open(subscribed(result, from)))
+    return connection.follow(channel, from.seq(), from.epoch(), recent, result -> stream.open(subscribed(result, from)))
         .<Void>mapEmpty()
         .recover(e -> Future.failedFuture(refusal(e)));
+  }
+
+  /** {@code ?recent=N}: the last N publications kept, sent after the first event when no position is given; −1 if malformed. */
+  private static int recent(RoutingContext ctx) {
+    String recent = ctx.request().getParam("recent");
+    try {
+      return recent == null ? 0 : Integer.parseInt(recent);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   /**
    * The first event. Its id is where the stream stands, so an EventSource that reconnects before any
    * publication came still recovers what it missed: the client's own position when the missed
-   * publications follow, else the channel's top.
+   * publications follow, the position before the recent ones when they follow, else the channel's top.
    */
   private static Buffer subscribed(JsonObject result, Position from) {
-    long at = result.getBoolean("recovered", false) ? from.seq() : result.getLong("seq");
+    long at = result.getBoolean("recovered", false) ? from.seq() : result.getLong("seq") - result.getLong("recent", 0L);
     return Buffer.buffer("event: subscribed\nid: " + result.getString("epoch") + "-" + at + "\ndata: " + result.encode() + "\n\n");
   }
 

@@ -273,6 +273,40 @@ class ChannelsTest {
   }
 
   @Test
+  void aNewcomerAsksForTheLastPublicationsAndGetsThemThenLiveOnes(Vertx vertx) throws Exception {
+    start(vertx, new JsonObject().put("rules", new JsonArray()
+        .add(new JsonObject().put("pattern", "chat:*").put("publish", "anyone").put("historySize", 4))));
+    ProtocolClient publisher = client("");
+    for (int i = 1; i <= 6; i++) {
+      result(publisher.publish("chat:room", "m" + i));
+    }
+    ProtocolClient newcomer = client("");
+    JsonObject reply = newcomer.call(new JsonObject().put("op", "subscribe").put("channel", "chat:room").put("recent", 3));
+    assertEquals(6, result(reply).getLong("seq"));
+    assertFalse(result(reply).containsKey("recovered"), "no position given: nothing to recover");
+    assertEquals(3, result(reply).getInteger("recent"), "how many follow: seq 4 to 6");
+    result(publisher.publish("chat:room", "m7"));
+    for (int seq = 4; seq <= 7; seq++) {
+      JsonObject p = newcomer.nextPublication(5000);
+      assertEquals(seq, p.getLong("seq"), p.encode());
+      assertEquals("m" + seq, p.getString("data"));
+    }
+    assertNull(newcomer.nextPublication(300), "no duplicate");
+    assertTrue(newcomer.all().indexOf(reply) < newcomer.all().indexOf(newcomer.all().stream()
+        .filter(m -> m.containsKey("seq")).findFirst().get()), "the reply comes first");
+
+    ProtocolClient greedy = client("");
+    JsonObject all = result(greedy.call(new JsonObject().put("op", "subscribe").put("channel", "chat:room").put("recent", 100)));
+    assertEquals(4, all.getInteger("recent"), "as many as are kept: historySize 4");
+    assertEquals(4, greedy.nextPublication(5000).getLong("seq"));
+    ProtocolClient plain = client("");
+    result(plain.subscribe("chat:room"));
+    assertNull(plain.nextPublication(300), "none unless asked");
+    assertEquals(ChannelError.BAD_REQUEST, errorCode(plain.call(new JsonObject().put("op", "subscribe").put("channel", "chat:other").put("recent", -1))));
+    assertEquals(ChannelError.BAD_REQUEST, errorCode(plain.call(new JsonObject().put("op", "subscribe").put("channel", "chat:other").put("recent", "3"))));
+  }
+
+  @Test
   void withoutEnoughHistoryTheClientIsToldItDidNotRecover(Vertx vertx) throws Exception {
     start(vertx, new JsonObject().put("rules", new JsonArray()
         .add(new JsonObject().put("pattern", "chat:*").put("publish", "anyone").put("historySize", 2))));

@@ -99,7 +99,10 @@ class ChatBrowserTest {
     ChatPage bob = open(transport);
     alice.join("alice", "tea");
     alice.waitFor("alice to see herself here", () -> alice.people().equals(List.of("alice")));
+    alice.say("anyone here?");
+    alice.waitFor("alice's own message", () -> alice.messages().equals(List.of("alice: anyone here?")));
     bob.join("bob", "tea");
+    bob.waitFor("the room's last messages at bob's, from before he came", () -> bob.messages().equals(List.of("alice: anyone here?")));
     bob.waitFor("bob to see both", () -> bob.people().equals(List.of("alice", "bob")));
     alice.waitFor("alice to see bob", () -> alice.people().equals(List.of("alice", "bob")));
     alice.waitFor("bob's join in alice's log", () -> alice.notes().contains("bob joined"));
@@ -107,7 +110,9 @@ class ChatBrowserTest {
     alice.say("hello bob, 你好");
     bob.waitFor("alice's message at bob's", () -> bob.messages().contains("alice: hello bob, 你好"));
     bob.say("hi alice");
-    alice.waitFor("bob's reply at alice's", () -> alice.messages().equals(List.of("alice: hello bob, 你好", "bob: hi alice")));
+    alice.waitFor("bob's reply at alice's",
+        () -> alice.messages().equals(List.of("alice: anyone here?", "alice: hello bob, 你好", "bob: hi alice")));
+    assertEquals(alice.messages(), bob.messages(), "the same room, in the same order");
     assertEquals(transport, alice.script("return document.body.dataset.chatTransport"));
 
     bob.browser.close();
@@ -139,6 +144,26 @@ class ChatBrowserTest {
     page.waitFor("live again", () -> page.list("__got").equals(List.of("1:one", "2:two", "3:three", "4:four")));
     assertEquals(List.of("subscribed undefined", "subscribed true"), page.list("__events"), "recovered, and said so");
     assertEquals(4L, page.script("return window.__sub.seq"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "sse"})
+  void aNewSubscriptionGetsTheRecentOnesFirstThenRecoversFromThere(String transport) throws Exception {
+    for (String text : List.of("a", "b", "c")) {
+      publish("chat:recent", "\"" + text + "\"");
+    }
+    ChatPage page = open(transport);
+    page.script("window.__got = []; window.__events = [];"
+        + "const c = window.__c = SocketPush.channels({name: 'dan', transports: [arguments[0]]});"
+        + "const s = window.__sub = c.subscribe('chat:recent', p => __got.push(p.seq + ':' + p.data), {recent: 2});"
+        + "s.on('subscribed', e => __events.push('subscribed ' + e.recovered));"
+        + "s.on('unrecovered', () => __events.push('unrecovered'));", transport);
+    page.waitFor("the last two", () -> page.list("__got").equals(List.of("2:b", "3:c")));
+    page.script("window.__offline = true; window.__drop();");
+    publish("chat:recent", "\"d\"");
+    page.script("window.__offline = false;");
+    page.waitFor("what it missed, once", () -> page.list("__got").equals(List.of("2:b", "3:c", "4:d")));
+    assertEquals(List.of("subscribed undefined", "subscribed true"), page.list("__events"), "recovered, not asked for the recent ones again");
   }
 
   @ParameterizedTest

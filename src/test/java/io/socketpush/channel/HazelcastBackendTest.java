@@ -19,6 +19,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -56,18 +57,23 @@ class HazelcastBackendTest {
   void subscriberOfARemotelyOwnedChannelGetsItsPositionAndWhatItMissed() throws Exception {
     String channel = remotelyOwned();
     ChannelRule rule = rule();
-    History fresh = Await.result(backend.history(channel, rule, -1, ""), 10);
+    History fresh = Await.result(backend.history(channel, rule, -1, "", 0), 10);
     assertEquals(0, fresh.top());
     for (int i = 1; i <= 3; i++) {
       ChannelBackend.Appended appended = Await.result(backend.append(channel, rule, "\"m" + i + "\"", System.currentTimeMillis()), 10);
       assertEquals(i, appended.seq());
       assertEquals(fresh.epoch(), appended.epoch());
     }
-    History missed = Await.result(backend.history(channel, rule, 1, fresh.epoch()), 10);
+    History missed = Await.result(backend.history(channel, rule, 1, fresh.epoch(), 0), 10);
     assertTrue(missed.recovered(), missed.toString());
     assertEquals(3, missed.top());
     assertEquals(List.of(2L, 3L), missed.missed().stream().map(ChannelLog.Entry::seq).toList());
     assertEquals("\"m3\"", missed.missed().get(1).data());
+
+    History recent = Await.result(backend.history(channel, rule, -1, "", 2), 10);
+    assertFalse(recent.asked());
+    assertEquals(List.of(2L, 3L), recent.missed().stream().map(ChannelLog.Entry::seq).toList(), "the last two, read on the owner");
+    assertEquals(List.of(), Await.result(backend.history(channel, rule, -1, "", 0), 10).missed());
   }
 
   @Test

@@ -183,6 +183,24 @@ class ChannelTransportsTest {
   }
 
   @Test
+  void sseWithRecentSendsTheLastPublicationsAfterTheSubscribedEvent(Vertx vertx) {
+    start(vertx, new JsonObject());
+    for (int i = 1; i <= 5; i++) {
+      publish("chat:recent", "\"m" + i + "\"");
+    }
+    HttpProbe.Stream stream = stream("/sse/channels/chat:recent?recent=2", Map.of());
+    Event first = subscribed(stream);
+    assertEquals(5, new JsonObject(first.data()).getLong("seq"));
+    assertEquals(2, new JsonObject(first.data()).getInteger("recent"));
+    assertTrue(first.id().endsWith("-3"), "before the recent ones, so an early reconnect still gets them: " + first.id());
+    publish("chat:recent", "\"m6\"");
+    List<Event> got = untilPublications(stream, 3);
+    assertEquals(List.of(4L, 5L, 6L), got.stream().map(e -> new JsonObject(e.data()).getLong("seq")).toList());
+    stream.close();
+    assertEquals(400, status("/sse/channels/chat:recent?recent=many", Map.of()));
+  }
+
+  @Test
   void sseRefusesBeforeTheStreamStarts(Vertx vertx) {
     start(vertx, new JsonObject()
         .put("limits", new JsonObject().put("maxConnections", 1))
