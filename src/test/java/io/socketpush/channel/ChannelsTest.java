@@ -422,7 +422,6 @@ class ChannelsTest {
   }
 
   private TestService.Response post(String channel, String body, String apiKey, String bearer) {
-    HttpClient http = vertx.createHttpClient();
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(TestService.HOST)
         .setPort(service.port()).setURI("/api/channels/" + channel);
     if (apiKey != null) {
@@ -431,9 +430,12 @@ class ChannelsTest {
     if (bearer != null) {
       options.addHeader("Authorization", "Bearer " + bearer);
     }
-    return Await.result(http.request(options).compose(req -> req.send(body))
-        .compose(resp -> resp.body().map(b -> new TestService.Response(resp.statusCode(), b)))
-        .eventually(http::close), 5);
+    return Await.result(TestService.on(vertx, () -> {
+      HttpClient http = vertx.createHttpClient();
+      return http.request(options).compose(req -> req.send(body))
+          .compose(resp -> resp.body().map(b -> new TestService.Response(resp.statusCode(), b)))
+          .eventually(http::close);
+    }), 5);
   }
 
   private String token(String subject) {

@@ -1,6 +1,7 @@
 package io.socketpush.cluster;
 
 import io.socketpush.Await;
+import io.socketpush.TestService;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.WebSocket;
@@ -116,10 +117,12 @@ class ClusterFailoverIT {
   }
 
   private static JsonObject stats(int member) {
-    var http = vertx.createHttpClient();
-    return http.request(HttpMethod.GET, HTTP_BASE + member, "127.0.0.1", "/api/stats")
-        .compose(req -> req.send()).compose(resp -> resp.body()).map(b -> b.toJsonObject())
-        .eventually(http::close).await();
+    return TestService.on(vertx, () -> {
+      var http = vertx.createHttpClient();
+      return http.request(HttpMethod.GET, HTTP_BASE + member, "127.0.0.1", "/api/stats")
+          .compose(req -> req.send()).compose(resp -> resp.body()).map(b -> b.toJsonObject())
+          .eventually(http::close);
+    }).await();
   }
 
   private static int script(String command) throws Exception {

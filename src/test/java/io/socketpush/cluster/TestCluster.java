@@ -2,6 +2,7 @@ package io.socketpush.cluster;
 
 import io.socketpush.Await;
 import io.socketpush.SocketPush;
+import io.socketpush.TestService;
 import io.socketpush.config.ConfigSources;
 import io.socketpush.config.ServiceConfig;
 import io.vertx.core.Future;
@@ -34,10 +35,12 @@ final class TestCluster {
     }
 
     JsonObject stats() {
-      var http = clientVertx.createHttpClient();
-      return Await.result(http.request(HttpMethod.GET, app.httpPort(), "127.0.0.1", "/api/stats")
-          .compose(req -> req.send()).compose(resp -> resp.body()).map(b -> b.toJsonObject())
-          .eventually(http::close), 10);
+      return Await.result(TestService.on(clientVertx, () -> {
+        var http = clientVertx.createHttpClient();
+        return http.request(HttpMethod.GET, app.httpPort(), "127.0.0.1", "/api/stats")
+            .compose(req -> req.send()).compose(resp -> resp.body()).map(b -> b.toJsonObject())
+            .eventually(http::close);
+      }), 10);
     }
 
     HazelcastClusterManager hazelcast() {

@@ -131,12 +131,14 @@ class OperationsTest {
           .setHost(TestService.HOST).setURI("/ws/time").addHeader("Origin", "https://evil.example"));
       assertTrue(refused.transform(ar -> Future.succeededFuture(ar.failed())).await(5, TimeUnit.SECONDS));
 
-      var http = vertx.createHttpClient();
-      String metrics = http.request(HttpMethod.GET, app.httpPort(), TestService.HOST, "/metrics")
-          .compose(req -> req.send()).compose(resp -> {
-            assertTrue(resp.getHeader("Content-Type").startsWith("text/plain"), resp.getHeader("Content-Type"));
-            return resp.body();
-          }).await(5, TimeUnit.SECONDS).toString();
+      String metrics = TestService.on(vertx, () -> {
+        var http = vertx.createHttpClient();
+        return http.request(HttpMethod.GET, app.httpPort(), TestService.HOST, "/metrics")
+            .compose(req -> req.send()).compose(resp -> {
+              assertTrue(resp.getHeader("Content-Type").startsWith("text/plain"), resp.getHeader("Content-Type"));
+              return resp.body();
+            });
+      }).await(5, TimeUnit.SECONDS).toString();
       for (String series : List.of(
           "socketpush_sockets_open{endpoint=\"time\"} 1",
           "socketpush_sockets_opened_total{endpoint=\"echo\"}",

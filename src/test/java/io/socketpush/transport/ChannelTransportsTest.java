@@ -122,7 +122,7 @@ class ChannelTransportsTest {
     assertEquals(new JsonObject().put("channel", "chat:sse").put("seq", 1).put("data", new JsonObject().put("text", "hi")),
         new JsonObject(got.get(0).data()), "the same JSON as on /ws");
     assertEquals(epoch + "-2", got.get(1).id());
-    Event joined = events(stream.text.toString()).stream().filter(e -> e.event().equals("join")).findFirst().orElseThrow();
+    Event joined = events(stream.text()).stream().filter(e -> e.event().equals("join")).findFirst().orElseThrow();
     assertEquals("ann", new JsonObject(joined.data()).getString("name"), "presence: its own join, the client's JSON");
     assertNull(joined.id(), "presence events are not numbered");
     stream.close();
@@ -149,7 +149,7 @@ class ChannelTransportsTest {
     List<Event> got = untilPublications(back, 3);
     assertEquals(List.of(epoch + "-2", epoch + "-3", epoch + "-4"), got.stream().map(Event::id).toList());
     Thread.sleep(300);
-    assertEquals(3, publications(back.text.toString()).size(), "no duplicate");
+    assertEquals(3, publications(back.text()).size(), "no duplicate");
 
     HttpProbe.Stream byQuery = stream("/sse/channels/comments:r?lastEventId=" + epoch + "-4", Map.of());
     assertTrue(new JsonObject(subscribed(byQuery).data()).getBoolean("recovered"));
@@ -177,7 +177,7 @@ class ChannelTransportsTest {
     HttpProbe.Stream otherEpoch = stream("/sse/channels/chat:short", Map.of("Last-Event-ID", "not-the-epoch-4"));
     assertFalse(new JsonObject(subscribed(otherEpoch).data()).getBoolean("recovered"), "the numbers restarted");
     Thread.sleep(300);
-    assertTrue(publications(back.text.toString()).isEmpty(), "nothing partial is replayed");
+    assertTrue(publications(back.text()).isEmpty(), "nothing partial is replayed");
     back.close();
     otherEpoch.close();
   }

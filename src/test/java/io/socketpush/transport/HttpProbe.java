@@ -1,6 +1,7 @@
 package io.socketpush.transport;
 
 import io.socketpush.TestService;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -19,10 +20,13 @@ import java.util.function.Predicate;
 final class HttpProbe {
   private final Vertx vertx;
   private final int port;
+  /** Every request and stream of this probe is made on this context's event loop ({@link TestService#on}). */
+  private final Context context;
 
   HttpProbe(Vertx vertx, int port) {
     this.vertx = vertx;
     this.port = port;
+    this.context = vertx.getOrCreateContext();
   }
 
   record Reply(int status, MultiMap headers, String body, long tookMs) {
@@ -33,6 +37,10 @@ final class HttpProbe {
   }
 
   Future<Reply> send(HttpMethod method, String path, Map<String, String> headers, String body) {
+    return TestService.on(context, () -> sendHere(method, path, headers, body));
+  }
+
+  private Future<Reply> sendHere(HttpMethod method, String path, Map<String, String> headers, String body) {
     HttpClient http = client();
     long start = System.currentTimeMillis();
     RequestOptions options = new RequestOptions().setMethod(method).setPort(port).setHost(TestService.HOST).setURI(path);
@@ -44,10 +52,14 @@ final class HttpProbe {
         .eventually(http::close);
   }
 
-  /** A streamed response (SSE): its head, and the text received so far. */
+  /**
+   * A streamed response (SSE): its head, and the text received so far. Chunks arrive on an event loop while
+   * a test thread waits with {@link #until}: both go through the stream's lock, or a chunk and a waiter can
+   * miss each other (each sees the other's state from before) and the wait never ends.
+   */
   static final class Stream {
     final HttpClientResponse response;
-    final StringBuilder text = new StringBuilder();
+    private final StringBuilder text = new StringBuilder();
     final long openedAtMs = System.currentTimeMillis();
     private final Promise<Void> ended = Promise.promise();
     private Predicate<String> until;
@@ -56,19 +68,26 @@ final class HttpProbe {
     Stream(HttpClientResponse response) {
       this.response = response;
       response.handler(chunk -> {
-        text.append(chunk.toString());
-        check();
+        synchronized (this) {
+          text.append(chunk.toString());
+          check();
+        }
       });
       response.endHandler(v -> ended.tryComplete());
       response.exceptionHandler(ended::tryFail);
     }
 
     /** Completes with the text received so far as soon as it matches. */
-    Future<String> until(Predicate<String> condition) {
+    synchronized Future<String> until(Predicate<String> condition) {
       until = condition;
       matched = Promise.promise();
       check();
       return matched.future();
+    }
+
+    /** The text received so far. */
+    synchronized String text() {
+      return text.toString();
     }
 
     Future<Void> ended() {
@@ -89,6 +108,10 @@ final class HttpProbe {
 
   /** Opens a stream; fails unless the status is 200. */
   Future<Stream> stream(String path, Map<String, String> headers) {
+    return TestService.on(context, () -> streamHere(path, headers));
+  }
+
+  private Future<Stream> streamHere(String path, Map<String, String> headers) {
     HttpClient http = client();
     RequestOptions options = new RequestOptions().setPort(port).setHost(TestService.HOST).setURI(path);
     headers.forEach(options::putHeader);
@@ -97,6 +120,10 @@ final class HttpProbe {
 
   /** A stream on a connection with a small receive buffer, so that a client that stops reading is soon full. */
   Future<Stream> slowStream(String path) {
+    return TestService.on(context, () -> slowStreamHere(path));
+  }
+
+  private Future<Stream> slowStreamHere(String path) {
     HttpClient http = vertx.createHttpClient(new HttpClientOptions().setReceiveBufferSize(4096));
     TestService.keepReachable(vertx, http);
     return http.request(new RequestOptions().setPort(port).setHost(TestService.HOST).setURI(path))

@@ -234,7 +234,7 @@ class TransportRulesTest {
                 assertTrue(stats.getLong("ticksSkippedSlow") > 0, stats.encode());
                 assertEquals(1L, stats.getJsonObject("socketsOpen").getLong("sse"), "only the fast stream is left");
                 assertEquals(1L, stats.getJsonObject("socketsClosedByCode").getLong("1008"), stats.encode());
-                long got = HttpTransportsTest.events(fast.text.toString()).size();
+                long got = HttpTransportsTest.events(fast.text()).size();
                 assertTrue(got >= 100, "the fast stream got " + got + " ticks meanwhile");
               });
               fast.close();
