@@ -83,7 +83,8 @@ public final class HttpVerticle extends VerticleBase {
         .setPerFrameWebSocketCompressionSupported(false)
         .setTcpNoDelay(true)
         // everything a connection does happens on its event loop: Vert.x can then write directly
-        // instead of through a multi-producer queue, whose 4 KB chunk every socket would keep
+        // instead of through a multi-producer queue, whose 4 KB chunk every socket would keep (the
+        // WebSocket connection an upgrade makes does not inherit it: SessionRegistry's DirectWrites)
         .setStrictThreadMode(true);
     if (config.security().tls()) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()

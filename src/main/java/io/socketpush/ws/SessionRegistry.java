@@ -27,6 +27,7 @@ public final class SessionRegistry {
   private final WebSocketConfig config;
   private final PushStats stats;
   private final Set<WsSession> sessions = new LinkedHashSet<>();
+  private final DirectWrites directWrites = DirectWrites.create();
   private WsSession[] snapshot = NONE;
   private long sweepTimer = -1;
 
@@ -42,6 +43,9 @@ public final class SessionRegistry {
   }
 
   public WsSession open(ServerWebSocket ws, Endpoint endpoint, HandshakePolicy.Admission admission) {
+    if (directWrites != null) {
+      directWrites.apply(ws); // before anything is written: about 4 KB less per socket
+    }
     WsSession session = new WsSession(ws, endpoint, config, stats, admission.principal(), System.currentTimeMillis());
     sessions.add(session);
     snapshot = null;
