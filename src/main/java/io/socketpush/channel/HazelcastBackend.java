@@ -41,6 +41,8 @@ public final class HazelcastBackend implements ChannelBackend {
 
   /** The member attribute in which vertx-hazelcast keeps a member's Vert.x node id. */
   static final String VERTX_NODE_ID = "__vertx.nodeId";
+  /** How long after a member died its clients are looked for again: a join it sent just before can land late. */
+  static final long LATE_JOIN_MS = 10_000;
 
   private final Vertx vertx;
   private final HazelcastInstance hazelcast;
@@ -92,21 +94,31 @@ public final class HazelcastBackend implements ChannelBackend {
       public void memberRemoved(MembershipEvent event) {
         // clients are tagged with the Vert.x node id, which vertx-hazelcast keeps as a member attribute
         String dead = event.getMember().getAttribute(VERTX_NODE_ID);
-        // executeOnEntries waits for every partition: a worker thread, never an event loop or Hazelcast's event thread
-        vertx.executeBlocking(() -> presence.executeOnEntries(new DropNode(dead)), false)
-            .onSuccess(removed -> {
-              int gone = 0;
-              for (Map.Entry<String, List<Client>> channel : removed.entrySet()) {
-                if (channel.getValue() != null) {
-                  channel.getValue().forEach(c -> left.accept(channel.getKey(), c));
-                  gone += channel.getValue().size();
-                }
-              }
-              LOG.info("member {} left: {} of its clients removed from presence lists", dead, gone);
-            })
-            .onFailure(e -> LOG.warn("could not clear the presence of departed member {}: {}", dead, e.toString()));
+        dropClientsOf(dead, left);
+        // a join the dead member sent just before it died can still reach the channel's owner after the
+        // first pass: a second pass later removes it, and its client is announced as leaving then
+        vertx.setTimer(LATE_JOIN_MS, t -> dropClientsOf(dead, left));
       }
     });
+  }
+
+  /** Removes a departed member's clients from every presence list and announces each as leaving. */
+  private void dropClientsOf(String dead, BiConsumer<String, Client> left) {
+    // executeOnEntries waits for every partition: a worker thread, never an event loop or Hazelcast's event thread
+    vertx.executeBlocking(() -> presence.executeOnEntries(new DropNode(dead)), false)
+        .onSuccess(removed -> {
+          int gone = 0;
+          for (Map.Entry<String, List<Client>> channel : removed.entrySet()) {
+            if (channel.getValue() != null) {
+              channel.getValue().forEach(c -> left.accept(channel.getKey(), c));
+              gone += channel.getValue().size();
+            }
+          }
+          if (gone > 0) {
+            LOG.info("member {} left: {} of its clients removed from presence lists", dead, gone);
+          }
+        })
+        .onFailure(e -> LOG.warn("could not clear the presence of departed member {}: {}", dead, e.toString()));
   }
 
   @Override

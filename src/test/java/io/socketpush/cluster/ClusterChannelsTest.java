@@ -1,8 +1,13 @@
 package io.socketpush.cluster;
 
+import com.hazelcast.map.EntryProcessor;
+import com.hazelcast.map.IMap;
 import io.socketpush.Await;
+import io.socketpush.channel.Client;
+import io.socketpush.channel.HazelcastBackend;
 import io.socketpush.channel.ProtocolClient;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -13,6 +18,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -125,6 +131,7 @@ class ClusterChannelsTest {
       people.add(c);
     }
     Await.until(() -> count(people.get(0), channel) == 3, 10_000);
+    String deadNode = cluster.members.get(2).hazelcast().getNodeId();
     cluster.kill(cluster.members.get(2));
     for (ProtocolClient survivor : people.subList(0, 2)) {
       JsonObject left = nextEvent(survivor, "leave", "person2");
@@ -132,6 +139,23 @@ class ClusterChannelsTest {
     }
     JsonObject presence = people.get(0).call(new JsonObject().put("op", "presence").put("channel", channel)).getJsonObject("result");
     assertEquals(2, presence.getInteger("count"), presence.encode());
+
+    // a join the dead member sent just before it died, reaching the channel's owner after the cleanup
+    Client ghost = new Client("ghost-client", null, "ghost", deadNode);
+    IMap<String, LinkedHashMap<String, Client>> lists = cluster.members.get(0).hazelcast().getHazelcastInstance()
+        .getMap(HazelcastBackend.PRESENCE);
+    lists.executeOnKey(channel, (EntryProcessor<String, LinkedHashMap<String, Client>, Boolean>) entry -> {
+      LinkedHashMap<String, Client> clients = entry.getValue();
+      clients.put(ghost.id(), ghost);
+      entry.setValue(clients);
+      return true;
+    });
+    for (ProtocolClient survivor : people.subList(0, 2)) {
+      assertNotNull(nextEvent(survivor, "leave", "ghost"), "the late join is found by the second pass and announced as leaving");
+    }
+    JsonArray listed = people.get(0).call(new JsonObject().put("op", "presence").put("channel", channel)).getJsonObject("result")
+        .getJsonArray("clients");
+    assertEquals(List.of("person0", "person1"), listed.stream().map(c -> ((JsonObject) c).getString("name")).sorted().toList());
     Await.until(() -> cluster.members.stream().allMatch(m -> m.stats().getJsonObject("cluster").getInteger("members") == 2), 15_000);
   }
 
