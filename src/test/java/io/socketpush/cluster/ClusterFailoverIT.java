@@ -13,12 +13,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.File;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,12 +34,39 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @Timeout(value = 150, unit = TimeUnit.SECONDS)
 class ClusterFailoverIT {
-  private static final int HTTP_BASE = 18080;
-  private static final int CLUSTER_BASE = 15700;
+  /** Members serve HTTP on BASE + 1..3 and Hazelcast on BASE + 11..13; the example subscriber is on BASE + 99. */
+  private static final int BASE = freeBase(1, 2, 3, 11, 12, 13, 99);
+  private static final int HTTP_BASE = BASE;
+  private static final int CLUSTER_BASE = BASE + 10;
+  private static final int EXAMPLE_PORT = BASE + 99;
   private static final String RUN_DIR = "target/cluster-it";
   private static final String NAME = "socket-push-it-" + UUID.randomUUID();
   private static Vertx vertx;
   private static final List<WebSocketClient> clients = new CopyOnWriteArrayList<>();
+
+  /**
+   * A base, at random from 20,000 to 31,900 in steps of 100 (below the ephemeral ports), whose ports
+   * {@code base + offset} are all free on 127.0.0.1 now: two runs of this test at once on one machine (two
+   * clones verifying) do not meet.
+   */
+  private static int freeBase(int... offsets) {
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int base = 20_000 + ThreadLocalRandom.current().nextInt(120) * 100;
+      boolean free = true;
+      for (int offset : offsets) {
+        try (ServerSocket probe = new ServerSocket(base + offset, 1, InetAddress.getLoopbackAddress())) {
+          probe.getLocalPort(); // bound: free
+        } catch (IOException taken) {
+          free = false;
+          break;
+        }
+      }
+      if (free) {
+        return base;
+      }
+    }
+    throw new IllegalStateException("no free port range found");
+  }
 
   @BeforeAll
   static void startCluster() throws Exception {
@@ -55,7 +86,7 @@ class ClusterFailoverIT {
     ProcessBuilder example = new ProcessBuilder(javaBin(), "-cp", "target/socket-push.jar", "examples/TickSubscriber.java")
         .redirectErrorStream(true).redirectOutput(new File(RUN_DIR, "subscriber.log"));
     example.environment().put("CLUSTER_NAME", NAME);
-    example.environment().put("CLUSTER_PORT", String.valueOf(CLUSTER_BASE + 99));
+    example.environment().put("CLUSTER_PORT", String.valueOf(EXAMPLE_PORT));
     example.environment().put("CLUSTER_MEMBERS", "127.0.0.1:" + (CLUSTER_BASE + 1) + ",127.0.0.1:" + (CLUSTER_BASE + 2));
     Process subscriber = example.start();
     List<List<long[]>> seen = new ArrayList<>();
