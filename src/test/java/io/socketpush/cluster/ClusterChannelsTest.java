@@ -140,7 +140,9 @@ class ClusterChannelsTest {
     JsonObject presence = people.get(0).call(new JsonObject().put("op", "presence").put("channel", channel)).getJsonObject("result");
     assertEquals(2, presence.getInteger("count"), presence.encode());
 
-    // a join the dead member sent just before it died, reaching the channel's owner after the cleanup
+    // a join the dead member sent just before it died, reaching the channel's owner after the cleanup: each
+    // survivor runs its own first pass, so wait until both have, or the later one would find it instead
+    Thread.sleep(2_000);
     Client ghost = new Client("ghost-client", null, "ghost", deadNode);
     IMap<String, LinkedHashMap<String, Client>> lists = cluster.members.get(0).hazelcast().getHazelcastInstance()
         .getMap(HazelcastBackend.PRESENCE);
