@@ -124,19 +124,15 @@ class ChatBrowserTest {
   @ValueSource(strings = {"websocket", "sse"})
   void aDroppedConnectionResubscribesFromItsPositionAndGetsWhatItMissedOnce(String transport) throws Exception {
     ChatPage page = open(transport);
-    page.script("window.__got = []; window.__events = [];"
-        + "const c = window.__c = SocketPush.channels({name: 'carol', transports: [arguments[0]]});"
-        + "const s = window.__sub = c.subscribe('chat:recover', p => __got.push(p.seq + ':' + p.data));"
-        + "s.on('subscribed', e => __events.push('subscribed ' + e.recovered));"
-        + "s.on('unrecovered', () => __events.push('unrecovered'));", transport);
+    page.follow(transport, "carol", "chat:recover", "undefined");
     page.waitFor("the first subscription", () -> page.list("__events").equals(List.of("subscribed undefined")));
     publish("chat:recover", "\"one\"");
     page.waitFor("a live publication", () -> page.list("__got").equals(List.of("1:one")));
 
-    page.script("window.__offline = true; window.__drop();");
+    page.dropAndStayOffline();
     publish("chat:recover", "\"two\"");
     publish("chat:recover", "\"three\"");
-    page.script("window.__offline = false;");
+    page.backOnline();
 
     page.waitFor("what it missed, after the reconnection",
         () -> page.list("__got").equals(List.of("1:one", "2:two", "3:three")));
@@ -153,15 +149,11 @@ class ChatBrowserTest {
       publish("chat:recent", "\"" + text + "\"");
     }
     ChatPage page = open(transport);
-    page.script("window.__got = []; window.__events = [];"
-        + "const c = window.__c = SocketPush.channels({name: 'dan', transports: [arguments[0]]});"
-        + "const s = window.__sub = c.subscribe('chat:recent', p => __got.push(p.seq + ':' + p.data), {recent: 2});"
-        + "s.on('subscribed', e => __events.push('subscribed ' + e.recovered));"
-        + "s.on('unrecovered', () => __events.push('unrecovered'));", transport);
+    page.follow(transport, "dan", "chat:recent", "{recent: 2}");
     page.waitFor("the last two", () -> page.list("__got").equals(List.of("2:b", "3:c")));
-    page.script("window.__offline = true; window.__drop();");
+    page.dropAndStayOffline();
     publish("chat:recent", "\"d\"");
-    page.script("window.__offline = false;");
+    page.backOnline();
     page.waitFor("what it missed, once", () -> page.list("__got").equals(List.of("2:b", "3:c", "4:d")));
     assertEquals(List.of("subscribed undefined", "subscribed true"), page.list("__events"), "recovered, not asked for the recent ones again");
   }
@@ -170,13 +162,10 @@ class ChatBrowserTest {
   @ValueSource(strings = {"websocket", "sse"})
   void aSkippedPublicationIsFetchedFromHistoryWithoutReconnecting(String transport) throws Exception {
     ChatPage page = open(transport);
-    page.script("window.__got = []; window.__events = [];"
-        + "const c = window.__c = SocketPush.channels({transports: [arguments[0]]});"
-        + "const s = window.__sub = c.subscribe('chat:gap', p => __got.push(p.seq + ':' + p.data));"
-        + "s.on('subscribed', e => __events.push('subscribed ' + e.recovered));"
-        // as the server does for a socket whose write queue is full: publication 2 never reaches the client
-        + "const real = s._message.bind(s); let skipped = false;"
-        + "s._message = m => { if (m.seq === 2 && !skipped) { skipped = true; return; } real(m); };", transport);
+    page.follow(transport, null, "chat:gap", "undefined");
+    // as the server does for a socket whose write queue is full: publication 2 never reaches the client
+    page.script("const s = window.__sub, real = s._message.bind(s); let skipped = false;"
+        + "s._message = m => { if (m.seq === 2 && !skipped) { skipped = true; return; } real(m); };");
     page.waitFor("the subscription", () -> page.list("__events").equals(List.of("subscribed undefined")));
     publish("chat:gap", "\"one\"");
     page.waitFor("a live publication", () -> page.list("__got").equals(List.of("1:one")));
@@ -281,6 +270,30 @@ class ChatBrowserTest {
     @SuppressWarnings("unchecked")
     List<String> list(String expression) {
       return ((List<Object>) script("return " + expression)).stream().map(String::valueOf).toList();
+    }
+
+    /**
+     * Follows a channel with a channels client of its own over the transport: each publication goes to
+     * {@code __got} as {@code seq:data}, each 'subscribed' to {@code __events} as {@code subscribed <recovered>},
+     * each 'unrecovered' as {@code unrecovered}; the client is {@code __c}, the subscription {@code __sub}.
+     *
+     * @param options the subscribe options as JavaScript, e.g. {@code {recent: 2}}, or {@code undefined}
+     */
+    void follow(String transport, String name, String channel, String options) {
+      script("window.__got = []; window.__events = [];"
+          + "const c = window.__c = SocketPush.channels({name: arguments[1] || undefined, transports: [arguments[0]]});"
+          + "const s = window.__sub = c.subscribe(arguments[2], p => __got.push(p.seq + ':' + p.data), " + options + ");"
+          + "s.on('subscribed', e => __events.push('subscribed ' + e.recovered));"
+          + "s.on('unrecovered', () => __events.push('unrecovered'));", transport, name, channel);
+    }
+
+    /** Drops the page's channel connections and keeps new ones from getting through until {@link #backOnline}. */
+    void dropAndStayOffline() {
+      script("window.__offline = true; window.__drop();");
+    }
+
+    void backOnline() {
+      script("window.__offline = false;");
     }
 
     Object script(String script, Object... args) {
