@@ -2,7 +2,6 @@ package io.socketpush;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.socketpush.cluster.VertxFactory;
 import io.socketpush.config.ConfigException;
 import io.socketpush.config.ConfigLoader;
 import io.socketpush.config.ConfigSources;

@@ -1,13 +1,15 @@
 package io.socketpush;
 
+import io.socketpush.server.NodeState;
+
 import io.socketpush.channel.ChannelBackend;
 import io.socketpush.channel.ChannelService;
 import io.socketpush.channel.ChannelsVerticle;
 import io.socketpush.channel.HazelcastBackend;
 import io.socketpush.channel.LocalBackend;
 import io.socketpush.config.ServiceConfig;
-import io.socketpush.http.HttpVerticle;
-import io.socketpush.push.TickerVerticle;
+import io.socketpush.server.HttpVerticle;
+import io.socketpush.time.TickerVerticle;
 import io.socketpush.security.HandshakePolicy;
 import io.socketpush.ws.BenchBroadcastVerticle;
 import io.vertx.core.DeploymentOptions;

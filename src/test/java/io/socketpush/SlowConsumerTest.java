@@ -1,5 +1,7 @@
 package io.socketpush;
 
+import io.socketpush.time.TimeAddresses;
+
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
@@ -46,7 +48,7 @@ class SlowConsumerTest {
             long ts = Math.max(System.currentTimeMillis(), lastTs[0] + 1);
             lastTs[0] = ts;
             published[0]++;
-            vertx.eventBus().publish(Addresses.TIME_TICKS, new JsonObject().put("time", "t").put("ts", ts).put("pad", PAD));
+            vertx.eventBus().publish(TimeAddresses.TIME_TICKS, new JsonObject().put("time", "t").put("ts", ts).put("pad", PAD));
           });
           return waitUntilSkipping(vertx, service, 100)
               .compose(v -> vertx.timer(900)) // past slowConsumerCloseMs: the server has sent its close

@@ -1,9 +1,9 @@
 package io.socketpush.channel;
 
 import io.socketpush.config.ChannelRule;
-import io.socketpush.push.Publication;
+import io.socketpush.core.Publication;
 import io.socketpush.security.TokenBucket;
-import io.socketpush.ws.CloseCodes;
+import io.socketpush.wire.CloseCodes;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;

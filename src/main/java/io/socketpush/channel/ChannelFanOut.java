@@ -1,11 +1,10 @@
 package io.socketpush.channel;
 
-import io.socketpush.Addresses;
 import io.socketpush.config.ChannelRule;
-import io.socketpush.push.Hub;
-import io.socketpush.push.Publication;
-import io.socketpush.push.PushStats;
-import io.socketpush.push.TickFanOut;
+import io.socketpush.core.Hub;
+import io.socketpush.core.Publication;
+import io.socketpush.core.PushStats;
+import io.socketpush.time.TickFanOut;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -71,7 +70,7 @@ public final class ChannelFanOut {
   }
 
   public Future<Void> start() {
-    consumer = vertx.eventBus().consumer(Addresses.CHANNEL_PUBLICATIONS, this::onMessage);
+    consumer = vertx.eventBus().consumer(ChannelAddresses.CHANNEL_PUBLICATIONS, this::onMessage);
     gapTimer = vertx.setPeriodic(GAP_WAIT_MS / 5, t -> fillGaps());
     return consumer.completion();
   }

@@ -2,8 +2,8 @@ package io.socketpush.channel;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.socketpush.push.Publication;
-import io.socketpush.ws.WebSocketFrames;
+import io.socketpush.core.Publication;
+import io.socketpush.wire.WebSocketFrames;
 import io.vertx.core.json.Json;
 
 import java.nio.charset.StandardCharsets;

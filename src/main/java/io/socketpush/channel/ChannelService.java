@@ -1,12 +1,11 @@
 package io.socketpush.channel;
 
-import io.socketpush.Addresses;
 import io.socketpush.cluster.ClusterNodes;
 import io.socketpush.config.ChannelConfig;
 import io.socketpush.config.ChannelRule;
 import io.socketpush.config.ChannelRule.Who;
-import io.socketpush.push.PushStats;
-import io.socketpush.push.TickFanOut;
+import io.socketpush.core.PushStats;
+import io.socketpush.time.TickFanOut;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.DecodeException;
@@ -121,7 +120,7 @@ public final class ChannelService {
           return Future.failedFuture(new ChannelError(ChannelError.INTERNAL, "the channel's owner did not answer: try again"));
         })
         .onSuccess(appended -> {
-          vertx.eventBus().publish(Addresses.CHANNEL_PUBLICATIONS, new JsonObject().put("channel", channel)
+          vertx.eventBus().publish(ChannelAddresses.CHANNEL_PUBLICATIONS, new JsonObject().put("channel", channel)
               .put("seq", appended.seq()).put("epoch", appended.epoch()).put("ts", ts).put("data", data));
           stats.channelPublished(config.label(channel));
         });
@@ -161,7 +160,7 @@ public final class ChannelService {
   }
 
   void announce(String channel, String event, Client client) {
-    vertx.eventBus().publish(Addresses.CHANNEL_PUBLICATIONS, new JsonObject().put("channel", channel).put(event, client.toJson()));
+    vertx.eventBus().publish(ChannelAddresses.CHANNEL_PUBLICATIONS, new JsonObject().put("channel", channel).put(event, client.toJson()));
   }
 
   /**
@@ -178,11 +177,11 @@ public final class ChannelService {
         return answer.put("count", clients.size()).put("clients", list);
       });
     }
-    return nodes.askAll(Addresses.NODE_SUBSCRIBERS, new JsonObject().put("channel", channel), ASK_TIMEOUT_MS)
+    return nodes.askAll(ChannelAddresses.NODE_SUBSCRIBERS, new JsonObject().put("channel", channel), ASK_TIMEOUT_MS)
         .map(answers -> answer.put("count", answers.stream().mapToLong(a -> a.getLong("count", 0L)).sum()));
   }
 
-  /** This member's answer to {@link Addresses#NODE_SUBSCRIBERS}. */
+  /** This member's answer to {@link ChannelAddresses#NODE_SUBSCRIBERS}. */
   JsonObject localSubscribers(JsonObject question) {
     return new JsonObject().put("count", stats.subscribers(question.getString("channel", "")));
   }

@@ -1,8 +1,8 @@
 package io.socketpush.channel;
 
 import io.socketpush.config.ChannelRule;
-import io.socketpush.push.Publication;
-import io.socketpush.push.Subscriber;
+import io.socketpush.core.Publication;
+import io.socketpush.core.Subscriber;
 import io.vertx.core.json.Json;
 
 import java.util.ArrayList;

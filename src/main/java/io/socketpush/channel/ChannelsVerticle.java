@@ -1,6 +1,5 @@
 package io.socketpush.channel;
 
-import io.socketpush.Addresses;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -9,8 +8,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * The channels' event-bus API of one member: publishing from other services
- * ({@link Addresses#CHANNELS_PUBLISH}), this member's subscriber counts for cluster-wide presence
- * ({@link Addresses#NODE_SUBSCRIBERS}), the leave announcements of clients whose member died, and
+ * ({@link ChannelAddresses#CHANNELS_PUBLISH}), this member's subscriber counts for cluster-wide presence
+ * ({@link ChannelAddresses#NODE_SUBSCRIBERS}), the leave announcements of clients whose member died, and
  * forgetting idle channels.
  * One instance per node.
  */
@@ -25,8 +24,8 @@ public final class ChannelsVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    publish = vertx.eventBus().consumer(Addresses.CHANNELS_PUBLISH, this::publish);
-    subscribers = service.nodes().answer(Addresses.NODE_SUBSCRIBERS, q -> Future.succeededFuture(service.localSubscribers(q)));
+    publish = vertx.eventBus().consumer(ChannelAddresses.CHANNELS_PUBLISH, this::publish);
+    subscribers = service.nodes().answer(ChannelAddresses.NODE_SUBSCRIBERS, q -> Future.succeededFuture(service.localSubscribers(q)));
     vertx.setPeriodic(60_000, t -> service.backend().forgetIdle(System.currentTimeMillis()));
     service.backend().onOrphans((channel, client) -> context.runOnContext(v -> service.announce(channel, "leave", client)));
     return Future.join(publish.completion(), subscribers.completion());

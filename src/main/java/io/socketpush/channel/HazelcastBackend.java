@@ -2,6 +2,9 @@ package io.socketpush.channel;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.config.Config;
+import com.hazelcast.config.InMemoryFormat;
+import com.hazelcast.config.MapConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
@@ -49,6 +52,19 @@ public final class HazelcastBackend implements ChannelBackend {
   private final IMap<String, ChannelLog> logs;
   private final IMap<String, LinkedHashMap<String, Client>> presence;
   private UUID membershipListener;
+
+  /** Adds the channels' maps to a member's Hazelcast configuration: the channel feature owns them. */
+  public static void configureMaps(Config config) {
+    // channel logs: one synchronous backup (an acknowledged publication survives one member's loss);
+    // a channel idle for a day is forgotten, as standalone. Kept as objects: every change is an entry
+    // processor, which then runs on the stored log itself, on the owner and on the backup, instead of
+    // deserialising and serialising the whole history (up to historySize entries) twice per publication
+    config.addMapConfig(new MapConfig(LOGS).setBackupCount(1).setAsyncBackupCount(0)
+        .setInMemoryFormat(InMemoryFormat.OBJECT)
+        .setMaxIdleSeconds((int) (IDLE_FORGOTTEN_MS / 1000)));
+    config.addMapConfig(new MapConfig(PRESENCE).setBackupCount(1).setAsyncBackupCount(0)
+        .setInMemoryFormat(InMemoryFormat.OBJECT));
+  }
 
   public HazelcastBackend(Vertx vertx, HazelcastInstance hazelcast) {
     this.vertx = vertx;

@@ -1,18 +1,14 @@
 package io.socketpush.cluster;
 
 import com.hazelcast.config.Config;
-import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
-import com.hazelcast.config.MapConfig;
-import io.socketpush.channel.ChannelBackend;
-import io.socketpush.channel.HazelcastBackend;
 import com.hazelcast.config.NetworkConfig;
 import io.socketpush.config.ClusterConfig;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 
 /**
  * The Hazelcast configuration of a member, from the maps Vert.x needs ({@link ConfigUtil#loadConfig()})
- * plus what {@code cluster.*} says: a fixed address, no multicast, no auto-detection, and failure
+ * plus what {@code cluster.*} says (features add their own maps: {@code HazelcastBackend.configureMaps}): a fixed address, no multicast, no auto-detection, and failure
  * detection quick enough for the ticker to fail over within 5 s.
  */
 public final class HazelcastSetup {
@@ -39,16 +35,6 @@ public final class HazelcastSetup {
     // the master waits this long for more members before admitting one: 5 s by default
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
     config.setProperty("hazelcast.socket.bind.any", "false");
-
-    // channel logs: one synchronous backup (an acknowledged publication survives one member's loss);
-    // a channel idle for a day is forgotten, as standalone. Kept as objects: every change is an entry
-    // processor, which then runs on the stored log itself, on the owner and on the backup, instead of
-    // deserialising and serialising the whole history (up to historySize entries) twice per publication
-    config.addMapConfig(new MapConfig(HazelcastBackend.LOGS).setBackupCount(1).setAsyncBackupCount(0)
-        .setInMemoryFormat(InMemoryFormat.OBJECT)
-        .setMaxIdleSeconds((int) (ChannelBackend.IDLE_FORGOTTEN_MS / 1000)));
-    config.addMapConfig(new MapConfig(HazelcastBackend.PRESENCE).setBackupCount(1).setAsyncBackupCount(0)
-        .setInMemoryFormat(InMemoryFormat.OBJECT));
 
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(cluster.port()).setPortAutoIncrement(false);

@@ -1,6 +1,6 @@
 package io.socketpush.transport;
 
-import io.socketpush.NodeState;
+import io.socketpush.core.PushStats;
 import io.socketpush.security.HandshakePolicy;
 import io.socketpush.security.Refusal;
 import io.socketpush.ws.AccessLog;
@@ -10,6 +10,8 @@ import io.vertx.core.http.ServerWebSocketHandshake;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.function.BooleanSupplier;
+
 /**
  * The WebSocket handshake rules applied to HTTP requests. Long-lived transports (an SSE stream, a held
  * long-poll, a SockJS session) are {@link #admit admitted} exactly like a socket: origin, rate, token and a
@@ -18,19 +20,23 @@ import org.slf4j.LoggerFactory;
  */
 final class Gate {
   private static final Logger LOG = LoggerFactory.getLogger(Gate.class);
-  private final NodeState node;
+  private final HandshakePolicy handshakes;
+  private final PushStats stats;
+  private final BooleanSupplier draining;
 
-  Gate(NodeState node) {
-    this.node = node;
+  Gate(HandshakePolicy handshakes, PushStats stats, BooleanSupplier draining) {
+    this.handshakes = handshakes;
+    this.stats = stats;
+    this.draining = draining;
   }
 
   boolean tls() {
-    return node.handshakes().tls();
+    return handshakes.tls();
   }
 
   /** Origin and token; fails with a {@link Refusal} (403, 401). */
   Future<Void> check(ServerWebSocketHandshake request) {
-    return node.handshakes().check(request).mapEmpty();
+    return handshakes.check(request).mapEmpty();
   }
 
   /** Everything a WebSocket handshake passes, holding a slot that {@link HandshakePolicy.Admission#release()} gives back. */
@@ -40,11 +46,11 @@ final class Gate {
 
   /** @param newConnection whether it counts against the rate of new connections (a returning long-poll does not) */
   Future<HandshakePolicy.Admission> admit(ServerWebSocketHandshake request, boolean newConnection) {
-    if (node.draining()) {
+    if (draining.getAsBoolean()) {
       return Future.failedFuture(new Refusal(503, "draining"));
     }
-    return node.handshakes().admit(request, newConnection).compose(admission -> {
-      if (node.draining()) {
+    return handshakes.admit(request, newConnection).compose(admission -> {
+      if (draining.getAsBoolean()) {
         admission.release().run();
         return Future.failedFuture(new Refusal(503, "draining"));
       }
@@ -66,7 +72,7 @@ final class Gate {
     if (!(cause instanceof Refusal)) {
       LOG.warn("request failed on {}: {}", request.path(), cause.toString());
     }
-    node.stats().handshakeRefused(refusal.reason());
+    stats.handshakeRefused(refusal.reason());
     AccessLog.refused(request, refusal);
     return refusal;
   }

@@ -1,10 +1,10 @@
 package io.socketpush.transport;
 
-import io.socketpush.push.EndpointMeters;
-import io.socketpush.push.Hub;
-import io.socketpush.push.Publication;
-import io.socketpush.push.Subscriber;
-import io.socketpush.push.TickFanOut;
+import io.socketpush.core.EndpointMeters;
+import io.socketpush.core.Hub;
+import io.socketpush.core.Publication;
+import io.socketpush.core.Subscriber;
+import io.socketpush.time.TickFanOut;
 import io.socketpush.security.HandshakePolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,8 +1,8 @@
 package io.socketpush.transport;
 
-import io.socketpush.push.EndpointMeters;
-import io.socketpush.push.Publication;
-import io.socketpush.push.TickFanOut;
+import io.socketpush.core.EndpointMeters;
+import io.socketpush.core.Publication;
+import io.socketpush.time.TickFanOut;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.http.HttpServerRequest;

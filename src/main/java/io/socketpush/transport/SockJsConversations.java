@@ -3,10 +3,10 @@ package io.socketpush.transport;
 import io.socketpush.channel.ChannelConnection;
 import io.socketpush.channel.ChannelFanOut;
 import io.socketpush.channel.ChannelMessages;
-import io.socketpush.push.Hub;
-import io.socketpush.push.Publication;
-import io.socketpush.push.Subscriber;
-import io.socketpush.push.TickFanOut;
+import io.socketpush.core.Hub;
+import io.socketpush.core.Publication;
+import io.socketpush.core.Subscriber;
+import io.socketpush.time.TickFanOut;
 import io.socketpush.ws.ChannelEndpoint;
 
 import java.util.UUID;

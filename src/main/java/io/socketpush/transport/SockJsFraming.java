@@ -3,9 +3,9 @@ package io.socketpush.transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.socketpush.channel.ChannelMessages;
-import io.socketpush.push.Publication;
+import io.socketpush.core.Publication;
 import io.socketpush.ws.ChannelEndpoint;
-import io.socketpush.ws.WebSocketFrames;
+import io.socketpush.wire.WebSocketFrames;
 import io.vertx.ext.web.handler.sockjs.impl.JsonCodec;
 
 import java.nio.charset.StandardCharsets;

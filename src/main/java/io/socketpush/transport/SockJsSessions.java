@@ -2,8 +2,8 @@ package io.socketpush.transport;
 
 import io.netty.buffer.ByteBuf;
 import io.socketpush.config.ServiceConfig;
-import io.socketpush.push.EndpointMeters;
-import io.socketpush.push.PushStats;
+import io.socketpush.core.EndpointMeters;
+import io.socketpush.core.PushStats;
 import io.socketpush.security.HandshakePolicy;
 import io.socketpush.security.Refusal;
 import io.vertx.core.Context;

@@ -1,13 +1,13 @@
 package io.socketpush.transport;
 
 import io.netty.buffer.ByteBuf;
-import io.socketpush.push.EndpointMeters;
-import io.socketpush.push.Hub;
-import io.socketpush.push.Publication;
-import io.socketpush.push.PushStats;
-import io.socketpush.push.Subscriber;
-import io.socketpush.push.TickFanOut;
-import io.socketpush.ws.CloseCodes;
+import io.socketpush.core.EndpointMeters;
+import io.socketpush.core.Hub;
+import io.socketpush.core.Publication;
+import io.socketpush.core.PushStats;
+import io.socketpush.core.Subscriber;
+import io.socketpush.time.TickFanOut;
+import io.socketpush.wire.CloseCodes;
 import io.socketpush.ws.Endpoint;
 import io.socketpush.ws.WsSession;
 import io.vertx.core.http.ServerWebSocket;

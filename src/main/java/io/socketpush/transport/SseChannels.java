@@ -5,7 +5,7 @@ import io.socketpush.channel.ChannelConnection;
 import io.socketpush.channel.ChannelError;
 import io.socketpush.channel.ChannelFanOut;
 import io.socketpush.channel.ChannelMessages;
-import io.socketpush.push.Publication;
+import io.socketpush.core.Publication;
 import io.socketpush.security.Refusal;
 import io.socketpush.ws.ChannelEndpoint;
 import io.vertx.core.Future;

@@ -1,10 +1,10 @@
 package io.socketpush.transport;
 
 import io.netty.buffer.ByteBuf;
-import io.socketpush.push.Hub;
-import io.socketpush.push.Publication;
-import io.socketpush.push.Subscriber;
-import io.socketpush.push.TickFanOut;
+import io.socketpush.core.Hub;
+import io.socketpush.core.Publication;
+import io.socketpush.core.Subscriber;
+import io.socketpush.time.TickFanOut;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;

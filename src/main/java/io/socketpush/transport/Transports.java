@@ -1,10 +1,11 @@
 package io.socketpush.transport;
 
-import io.socketpush.NodeState;
+import io.socketpush.core.PushStats;
+import io.socketpush.security.HandshakePolicy;
 import io.socketpush.channel.ChannelFanOut;
 import io.socketpush.config.ServiceConfig;
-import io.socketpush.push.Hub;
-import io.socketpush.push.TickFanOut;
+import io.socketpush.core.Hub;
+import io.socketpush.time.TickFanOut;
 import io.socketpush.ws.ChannelEndpoint;
 import io.socketpush.ws.Endpoint;
 import io.vertx.core.Future;
@@ -12,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 
 import java.util.regex.Pattern;
+import java.util.function.BooleanSupplier;
 
 /**
  * The ticks and the channels over every transport besides the WebSocket paths {@code /ws/time} and
@@ -45,20 +47,21 @@ public final class Transports {
   private final Endpoint channelsRawWebSocket;
   private final Endpoint channelsFramedWebSocket;
 
-  public Transports(Vertx vertx, ServiceConfig config, NodeState node, Hub hub, TickFanOut fanOut, ChannelFanOut channels) {
-    Gate gate = new Gate(node);
+  public Transports(Vertx vertx, ServiceConfig config, HandshakePolicy handshakes, PushStats stats, BooleanSupplier draining,
+                    Hub hub, TickFanOut fanOut, ChannelFanOut channels) {
+    Gate gate = new Gate(handshakes, stats, draining);
     this.tokenExpiry = new TokenExpiry(vertx);
-    this.poll = new Poll(fanOut, gate, node.stats().endpoint("poll"));
+    this.poll = new Poll(fanOut, gate, stats.endpoint("poll"));
     this.longPoll = new LongPoll(vertx, config.transports().longPollTimeoutMs(), hub, fanOut, gate,
-        node.stats().endpoint("longpoll"));
-    this.sse = new SseStreams(vertx, config, gate, tokenExpiry, node.stats());
+        stats.endpoint("longpoll"));
+    this.sse = new SseStreams(vertx, config, gate, tokenExpiry, stats);
     this.sseTicks = new SseTicks(hub, fanOut);
     this.sseChannels = new SseChannels(channels);
-    this.sockJsTime = new SockJsSessions(vertx, config, gate, tokenExpiry, node.stats(), SockJsConversations.TIME_PATH, "sockjs",
+    this.sockJsTime = new SockJsSessions(vertx, config, gate, tokenExpiry, stats, SockJsConversations.TIME_PATH, "sockjs",
         SockJsConversations.ticks(hub));
-    this.sockJsChannels = new SockJsSessions(vertx, config, gate, tokenExpiry, node.stats(), SockJsConversations.CHANNELS_PATH,
+    this.sockJsChannels = new SockJsSessions(vertx, config, gate, tokenExpiry, stats, SockJsConversations.CHANNELS_PATH,
         SOCKJS_CHANNELS, SockJsConversations.channels(channels));
-    this.sockJsWebSocket = new SockJsWebSocket(hub, node.stats(), config.ws().slowConsumerCloseMs());
+    this.sockJsWebSocket = new SockJsWebSocket(hub, stats, config.ws().slowConsumerCloseMs());
     this.channelsRawWebSocket = new ChannelEndpoint(SOCKJS_CHANNELS, channels, ChannelEndpoint.Framing.PLAIN);
     this.channelsFramedWebSocket = new ChannelEndpoint(SOCKJS_CHANNELS, channels, SockJsFraming.INSTANCE);
   }

@@ -1,8 +1,9 @@
 package io.socketpush.ws;
 
-import io.socketpush.Addresses;
+import io.socketpush.wire.CloseCodes;
+
 import io.socketpush.cluster.ClusterNodes;
-import io.socketpush.push.Hub;
+import io.socketpush.core.Hub;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.http.WebSocketFrame;
@@ -19,7 +20,7 @@ import java.util.List;
  * N the sockets it was sent to on all members.
  *
  * <p>The sockets follow the {@code bench} channel of their event loop's hub. The sender's event loop
- * asks every member once ({@link Addresses#BENCH_BROADCAST}, answered by each member's
+ * asks every member once ({@link BenchBroadcastVerticle#ADDRESS}, answered by each member's
  * {@link BenchBroadcastVerticle}) to hand the broadcast to its loops, all but the sender's loop, which
  * writes to its own sockets meanwhile; the result, with the sum of the answers, goes out once every
  * member has answered. As on a single node before, and as the floor server does, N counts the
@@ -89,7 +90,7 @@ public final class BenchEndpoint implements Endpoint {
     // asked first, so the other loops and members write while this one does; the answers come back
     // on this event loop (the request was made from it), and the result is written after the writes
     // below in any case: the sender sees the broadcast before its result
-    Future<List<JsonObject>> answers = nodes.askAll(Addresses.BENCH_BROADCAST, question, ASK_TIMEOUT_MS);
+    Future<List<JsonObject>> answers = nodes.askAll(BenchBroadcastVerticle.ADDRESS, question, ASK_TIMEOUT_MS);
     int here = hub.publish(BenchLoops.publication(broadcast));
     answers.onSuccess(all -> {
       if (!sender.socket().isClosed()) {

@@ -1,7 +1,7 @@
 package io.socketpush.ws;
 
-import io.socketpush.push.Hub;
-import io.socketpush.push.Publication;
+import io.socketpush.core.Hub;
+import io.socketpush.core.Publication;
 import io.vertx.core.Context;
 import io.vertx.core.json.JsonObject;
 

@@ -5,7 +5,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.socketpush.channel.ChannelConnection;
 import io.socketpush.channel.ChannelFanOut;
 import io.socketpush.channel.ChannelMessages;
-import io.socketpush.push.Publication;
+import io.socketpush.core.Publication;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketFrame;
 

@@ -1,7 +1,7 @@
 package io.socketpush.ws;
 
 import io.socketpush.config.WebSocketConfig;
-import io.socketpush.push.PushStats;
+import io.socketpush.core.PushStats;
 import io.socketpush.security.HandshakePolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,7 +1,7 @@
 package io.socketpush.ws;
 
-import io.socketpush.push.Hub;
-import io.socketpush.push.TickFanOut;
+import io.socketpush.core.Hub;
+import io.socketpush.time.TickFanOut;
 import io.vertx.core.http.WebSocketFrame;
 
 /** {@code /ws/time}: the socket follows the {@code time} channel of its event loop's hub. What it sends is ignored. */

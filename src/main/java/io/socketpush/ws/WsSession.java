@@ -1,14 +1,18 @@
 package io.socketpush.ws;
 
+import io.socketpush.wire.CloseCodes;
+import io.socketpush.wire.MessageGuard;
+import io.socketpush.wire.WebSocketFrames;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.socketpush.config.WebSocketConfig;
-import io.socketpush.push.EndpointMeters;
-import io.socketpush.push.Publication;
-import io.socketpush.push.PushStats;
-import io.socketpush.push.Subscriber;
+import io.socketpush.core.EndpointMeters;
+import io.socketpush.core.Publication;
+import io.socketpush.core.PushStats;
+import io.socketpush.core.Subscriber;
 import io.socketpush.security.TokenAuthenticator.Principal;
 import io.socketpush.security.TokenBucket;
 import io.vertx.core.Future;

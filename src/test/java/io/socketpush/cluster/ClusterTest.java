@@ -1,5 +1,7 @@
 package io.socketpush.cluster;
 
+import io.socketpush.VertxFactory;
+
 import com.hazelcast.core.Hazelcast;
 import io.socketpush.SocketPush;
 import io.socketpush.config.ClusterConfig;

@@ -1,5 +1,7 @@
 package io.socketpush.cluster;
 
+import io.socketpush.VertxFactory;
+
 import io.socketpush.Await;
 import io.socketpush.SocketPush;
 import io.socketpush.TestService;

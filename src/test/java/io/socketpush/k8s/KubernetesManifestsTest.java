@@ -105,7 +105,7 @@ class KubernetesManifestsTest {
       "metadata.name", "socket-push-5f7d8c9b6-abcde",
       "spec.nodeName", "node-1");
 
-  /** The service's probe endpoints (io.socketpush.http.Routes), and the drain contract behind them. */
+  /** The service's probe endpoints (io.socketpush.server.Routes), and the drain contract behind them. */
   private static final String LIVENESS_PATH = "/health/live";
   private static final String READINESS_PATH = "/health/ready";
 

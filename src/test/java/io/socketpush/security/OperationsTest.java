@@ -7,7 +7,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.socketpush.SocketPush;
 import io.socketpush.TestService;
-import io.socketpush.cluster.VertxFactory;
+import io.socketpush.VertxFactory;
 import io.socketpush.config.ConfigSources;
 import io.socketpush.config.ServiceConfig;
 import io.vertx.core.Future;

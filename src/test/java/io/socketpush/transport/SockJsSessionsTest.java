@@ -50,7 +50,7 @@ class SockJsSessionsTest {
     ServiceConfig config = ServiceConfig.from(ConfigSources.of(new JsonObject()));
     AtomicInteger conversations = new AtomicInteger();
     AtomicInteger ended = new AtomicInteger();
-    SockJsSessions sessions = new SockJsSessions(vertx, config, new Gate(service.app().node()), new TokenExpiry(vertx), service.app().node().stats(),
+    SockJsSessions sessions = new SockJsSessions(vertx, config, new Gate(service.app().node().handshakes(), service.app().node().stats(), service.app().node()::draining), new TokenExpiry(vertx), service.app().node().stats(),
         "/sockjs/test", "sockjs-test", session -> {
           conversations.incrementAndGet();
           return new SockJsSessions.Conversation() {

@@ -1,5 +1,7 @@
 package io.socketpush.transport;
 
+import io.socketpush.time.TimeAddresses;
+
 import io.socketpush.TestService;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -220,7 +222,7 @@ class TransportRulesTest {
         long publisher = vertx.setPeriodic(4, t -> {
           long ts = Math.max(System.currentTimeMillis(), lastTs[0] + 1);
           lastTs[0] = ts;
-          vertx.eventBus().publish(io.socketpush.Addresses.TIME_TICKS, new JsonObject().put("time", "t").put("ts", ts).put("pad", pad));
+          vertx.eventBus().publish(TimeAddresses.TIME_TICKS, new JsonObject().put("time", "t").put("ts", ts).put("pad", pad));
         });
         return closedWith1008(vertx, s, 100)
             .compose(v -> {

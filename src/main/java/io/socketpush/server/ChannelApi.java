@@ -1,6 +1,5 @@
-package io.socketpush.http;
+package io.socketpush.server;
 
-import io.socketpush.NodeState;
 import io.socketpush.channel.ChannelError;
 import io.socketpush.channel.ChannelService;
 import io.socketpush.config.ChannelRule;

@@ -1,6 +1,5 @@
-package io.socketpush.http;
+package io.socketpush.server;
 
-import io.socketpush.NodeState;
 import io.socketpush.transport.Transports;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.VertxInternal;

@@ -1,4 +1,4 @@
-package io.socketpush.ws;
+package io.socketpush.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.http.WebSocketFrame;
@@ -8,19 +8,19 @@ import io.vertx.core.http.impl.ws.WebSocketFrameInternal;
  * What Vert.x does not check in what a client sends: a message's total size across its fragments,
  * and the UTF-8 of text, fragment by fragment. One per socket, used on its event loop.
  */
-final class MessageGuard {
+public final class MessageGuard {
   private final int maxMessageBytes;
   private boolean inMessage;
   private boolean text;
   private long messageBytes;
   private int utf8 = Utf8Validator.COMPLETE;
 
-  MessageGuard(int maxMessageBytes) {
+  public MessageGuard(int maxMessageBytes) {
     this.maxMessageBytes = maxMessageBytes;
   }
 
   /** Checks a data frame; returns 0 if it may be used, else the close code to answer it with. */
-  short check(WebSocketFrame frame) {
+  public short check(WebSocketFrame frame) {
     switch (frame.type()) {
       case TEXT:
       case BINARY:
@@ -58,7 +58,7 @@ final class MessageGuard {
   }
 
   /** Whether the last frame checked ended a message. */
-  boolean betweenMessages() {
+  public boolean betweenMessages() {
     return !inMessage;
   }
 }

@@ -1,4 +1,4 @@
-package io.socketpush.ws;
+package io.socketpush.wire;
 
 import io.netty.buffer.ByteBuf;
 

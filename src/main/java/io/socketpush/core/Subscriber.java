@@ -1,4 +1,4 @@
-package io.socketpush.push;
+package io.socketpush.core;
 
 /**
  * Something a {@link Hub} delivers publications to: a WebSocket today, an SSE stream or a held

@@ -1,4 +1,4 @@
-package io.socketpush.push;
+package io.socketpush.core;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

@@ -1,14 +1,13 @@
-package io.socketpush.http;
+package io.socketpush.server;
 
-import io.socketpush.NodeState;
 import io.socketpush.config.ServiceConfig;
 import io.socketpush.channel.ChannelFanOut;
-import io.socketpush.push.Hub;
-import io.socketpush.push.TickFanOut;
+import io.socketpush.core.Hub;
+import io.socketpush.time.TickFanOut;
 import io.socketpush.transport.Transports;
 import io.socketpush.ws.BenchEndpoint;
 import io.socketpush.ws.ChannelEndpoint;
-import io.socketpush.ws.CloseCodes;
+import io.socketpush.wire.CloseCodes;
 import io.socketpush.ws.EchoEndpoint;
 import io.socketpush.ws.Endpoint;
 import io.socketpush.ws.SessionRegistry;
@@ -74,7 +73,7 @@ public final class HttpVerticle extends VerticleBase {
       bench = new BenchEndpoint(context, hub, node.benchLoops());
       endpoints.put("/ws/bench", bench);
     }
-    transports = new Transports(vertx, config, node, hub, fanOut, channelFanOut);
+    transports = new Transports(vertx, config, node.handshakes(), node.stats(), node::draining, hub, fanOut, channelFanOut);
     HttpServerOptions options = new HttpServerOptions()
         .setMaxWebSocketFrameSize(config.ws().maxMessageBytes())
         .setMaxWebSocketMessageSize(config.ws().maxMessageBytes())

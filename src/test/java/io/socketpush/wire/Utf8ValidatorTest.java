@@ -1,4 +1,4 @@
-package io.socketpush.ws;
+package io.socketpush.wire;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

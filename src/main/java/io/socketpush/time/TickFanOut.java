@@ -1,6 +1,9 @@
-package io.socketpush.push;
+package io.socketpush.time;
 
-import io.socketpush.Addresses;
+import io.socketpush.core.Hub;
+import io.socketpush.core.Publication;
+import io.socketpush.core.PushStats;
+
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -40,7 +43,7 @@ public final class TickFanOut {
   }
 
   public Future<Void> start() {
-    consumer = vertx.eventBus().consumer(Addresses.TIME_TICKS, this::onTick);
+    consumer = vertx.eventBus().consumer(TimeAddresses.TIME_TICKS, this::onTick);
     return consumer.completion();
   }
 

@@ -1,8 +1,8 @@
-package io.socketpush.ws;
+package io.socketpush.wire;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.socketpush.push.Publication;
+import io.socketpush.core.Publication;
 
 import java.util.function.Function;
 

@@ -1,8 +1,8 @@
-package io.socketpush;
+package io.socketpush.server;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.socketpush.channel.ChannelService;
-import io.socketpush.push.PushStats;
+import io.socketpush.core.PushStats;
 import io.socketpush.security.HandshakePolicy;
 import io.socketpush.ws.BenchLoops;
 
@@ -21,7 +21,7 @@ public final class NodeState {
   private final AtomicBoolean draining = new AtomicBoolean();
   private final ChannelService channels;
 
-  NodeState(MeterRegistry registry, HandshakePolicy handshakes, UnaryOperator<String> channelLabel,
+  public NodeState(MeterRegistry registry, HandshakePolicy handshakes, UnaryOperator<String> channelLabel,
             Function<PushStats, ChannelService> channels) {
     this.stats = new PushStats(registry, channelLabel);
     this.channels = channels.apply(stats);
@@ -52,7 +52,7 @@ public final class NodeState {
   }
 
   /** Returns true the first time only. */
-  boolean startDraining() {
+  public boolean startDraining() {
     return draining.compareAndSet(false, true);
   }
 }

@@ -1,6 +1,7 @@
-package io.socketpush.push;
+package io.socketpush.time;
 
-import io.socketpush.Addresses;
+import io.socketpush.core.PushStats;
+
 import io.socketpush.config.TickConfig;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -14,7 +15,7 @@ import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 
 /**
- * Publishes a time tick on {@link Addresses#TIME_TICKS} every {@code tick.periodMs}, aligned to the
+ * Publishes a time tick on {@link TimeAddresses#TIME_TICKS} every {@code tick.periodMs}, aligned to the
  * period's wall-clock boundaries. It knows nothing of sockets.
  *
  * <p>Every node deploys one, but only the holder of the cluster-wide lock {@value #LOCK} publishes;
@@ -46,7 +47,7 @@ public final class TickerVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    follower = vertx.eventBus().<JsonObject>consumer(Addresses.TIME_TICKS, msg -> follow(msg.body()));
+    follower = vertx.eventBus().<JsonObject>consumer(TimeAddresses.TIME_TICKS, msg -> follow(msg.body()));
     return follower.completion().onSuccess(v -> campaign());
   }
 
@@ -112,7 +113,7 @@ public final class TickerVerticle extends VerticleBase {
         .put("time", formatter.format(Instant.ofEpochMilli(ts)))
         .put("ts", ts)
         .put("zone", config.zone().getId());
-    vertx.eventBus().publish(Addresses.TIME_TICKS, tick);
+    vertx.eventBus().publish(TimeAddresses.TIME_TICKS, tick);
     stats.tickPublished();
     nextDue += config.periodMs();
     schedule();

@@ -1,4 +1,4 @@
-package io.socketpush.push;
+package io.socketpush.core;
 
 import java.util.HashMap;
 import java.util.LinkedHashSet;

@@ -1,4 +1,4 @@
-package io.socketpush.ws;
+package io.socketpush.wire;
 
 /** The RFC 6455 close codes the server sends. */
 public final class CloseCodes {

@@ -1,4 +1,4 @@
-package io.socketpush.push;
+package io.socketpush.core;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

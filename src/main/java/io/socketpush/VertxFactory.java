@@ -1,5 +1,10 @@
-package io.socketpush.cluster;
+package io.socketpush;
 
+import io.socketpush.cluster.HazelcastSetup;
+
+import com.hazelcast.config.Config;
+import io.socketpush.channel.HazelcastBackend;
+import io.socketpush.cluster.HazelcastSetup;
 import io.socketpush.config.ClusterConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -48,7 +53,13 @@ public final class VertxFactory {
         .setClusterPublicHost(cluster.host()));
     return builder
         .with(options)
-        .withClusterManager(new HazelcastClusterManager(HazelcastSetup.config(cluster)))
+        .withClusterManager(new HazelcastClusterManager(hazelcast(cluster)))
         .buildClustered();
+  }
+
+  private static Config hazelcast(ClusterConfig cluster) {
+    Config config = HazelcastSetup.config(cluster);
+    HazelcastBackend.configureMaps(config);
+    return config;
   }
 }

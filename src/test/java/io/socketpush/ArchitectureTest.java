@@ -1,0 +1,37 @@
+package io.socketpush;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/**
+ * The shape of the code, read from the compiled classes: features and transports depend on the core
+ * and on each other in one direction only, and the node (the root package) wires them without being
+ * named by any of them.
+ */
+class ArchitectureTest {
+  private static JavaClasses classes;
+
+  @BeforeAll
+  static void importMainClasses() {
+    classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+        .importPackages("io.socketpush");
+  }
+
+  @Test
+  void packagesAreFreeOfCycles() {
+    slices().matching("io.socketpush.(*)..").should().beFreeOfCycles().check(classes);
+  }
+
+  @Test
+  void noFeatureDependsOnTheNode() {
+    noClasses().that().resideOutsideOfPackage("io.socketpush")
+        .should().dependOnClassesThat().resideInAPackage("io.socketpush")
+        .check(classes);
+  }
+}
