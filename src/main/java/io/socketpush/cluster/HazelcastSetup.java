@@ -1,12 +1,10 @@
 package io.socketpush.cluster;
 
 import com.hazelcast.config.Config;
-import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
-import com.hazelcast.config.MapConfig;
-import io.socketpush.channel.ChannelBackend;
 import io.socketpush.channel.HazelcastBackend;
 import com.hazelcast.config.NetworkConfig;
+import io.socketpush.config.ChannelConfig;
 import io.socketpush.config.ClusterConfig;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 
@@ -27,7 +25,8 @@ public final class HazelcastSetup {
   private HazelcastSetup() {
   }
 
-  public static Config config(ClusterConfig cluster) {
+  /** @param channels the bounds of the channel maps (the channel feature configures its own maps) */
+  public static Config config(ClusterConfig cluster, ChannelConfig channels) {
     Config config = ConfigUtil.loadConfig();
     config.setClusterName(cluster.name());
     config.setProperty("hazelcast.logging.type", "slf4j");
@@ -40,15 +39,7 @@ public final class HazelcastSetup {
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
     config.setProperty("hazelcast.socket.bind.any", "false");
 
-    // channel logs: one synchronous backup (an acknowledged publication survives one member's loss);
-    // a channel idle for a day is forgotten, as standalone. Kept as objects: every change is an entry
-    // processor, which then runs on the stored log itself, on the owner and on the backup, instead of
-    // deserialising and serialising the whole history (up to historySize entries) twice per publication
-    config.addMapConfig(new MapConfig(HazelcastBackend.LOGS).setBackupCount(1).setAsyncBackupCount(0)
-        .setInMemoryFormat(InMemoryFormat.OBJECT)
-        .setMaxIdleSeconds((int) (ChannelBackend.IDLE_FORGOTTEN_MS / 1000)));
-    config.addMapConfig(new MapConfig(HazelcastBackend.PRESENCE).setBackupCount(1).setAsyncBackupCount(0)
-        .setInMemoryFormat(InMemoryFormat.OBJECT));
+    HazelcastBackend.configureMaps(config, channels);
 
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(cluster.port()).setPortAutoIncrement(false);

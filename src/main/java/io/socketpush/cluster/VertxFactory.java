@@ -1,5 +1,6 @@
 package io.socketpush.cluster;
 
+import io.socketpush.config.ChannelConfig;
 import io.socketpush.config.ClusterConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -18,8 +19,8 @@ public final class VertxFactory {
   }
 
   /** A Vert.x without metrics (tests, tools). */
-  public static Future<Vertx> create(ClusterConfig cluster) {
-    return create(cluster, null);
+  public static Future<Vertx> create(ClusterConfig cluster, ChannelConfig channels) {
+    return create(cluster, channels, null);
   }
 
   /**
@@ -27,7 +28,7 @@ public final class VertxFactory {
    *                 for none. Its per-connection HTTP and TCP metrics stay off: the node counts its
    *                 sockets and messages itself, without a cost on every write.
    */
-  public static Future<Vertx> create(ClusterConfig cluster, MeterRegistry registry) {
+  public static Future<Vertx> create(ClusterConfig cluster, ChannelConfig channels, MeterRegistry registry) {
     VertxOptions options = new VertxOptions();
     VertxBuilder builder = Vertx.builder();
     if (registry != null) {
@@ -48,7 +49,7 @@ public final class VertxFactory {
         .setClusterPublicHost(cluster.host()));
     return builder
         .with(options)
-        .withClusterManager(new HazelcastClusterManager(HazelcastSetup.config(cluster)))
+        .withClusterManager(new HazelcastClusterManager(HazelcastSetup.config(cluster, channels)))
         .buildClustered();
   }
 }
