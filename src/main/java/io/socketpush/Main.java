@@ -62,7 +62,7 @@ public final class Main {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Vertx vertx;
     try {
-      vertx = VertxFactory.create(config.cluster(), registry).await();
+      vertx = VertxFactory.create(config.cluster(), config.channels(), registry).await();
     } catch (Exception e) {
       err.println("socket-push: cannot join the cluster: " + e.getMessage());
       return 1;

@@ -22,6 +22,7 @@ import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
+import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -46,10 +47,12 @@ public final class SocketPush {
     this.vertx = vertx;
     this.config = config;
     ClusterManager cluster = ((VertxInternal) vertx).clusterManager();
-    ChannelBackend backend = cluster instanceof HazelcastClusterManager hazelcast
-        ? new HazelcastBackend(vertx, hazelcast.getHazelcastInstance()) : new LocalBackend();
-    this.node = new NodeState(registry, new HandshakePolicy(vertx, config), config.channels()::label,
-        stats -> new ChannelService(vertx, config.channels(), backend, stats));
+    this.node = new NodeState(registry, new HandshakePolicy(vertx, config), config.channels()::label, stats -> {
+      ChannelBackend backend = cluster instanceof HazelcastClusterManager hazelcast
+          ? new HazelcastBackend(vertx, hazelcast.getHazelcastInstance(), stats)
+          : new LocalBackend(config.channels(), InstantSource.system(), stats);
+      return new ChannelService(vertx, config.channels(), backend, stats);
+    });
     Gauge.builder("socketpush.cluster.members", () -> cluster == null ? 1 : cluster.getNodes().size())
         .description("members of the cluster this node sees, itself included").register(registry);
   }

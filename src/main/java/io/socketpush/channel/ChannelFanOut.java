@@ -30,10 +30,16 @@ import java.util.TreeMap;
  * from the channel's history, again every {@link #GAP_WAIT_MS}; only if neither the event bus nor
  * the history brings them within {@link #GAP_GIVE_UP_MS} does the fan-out move on, leaving a gap the
  * clients can see in {@code seq}.
+ *
+ * <p>Joins and leaves are passed on up to {@code channels.presenceEventsPerSecond} per channel per second;
+ * beyond it they are only counted, and once the second is over the subscribers get one summary
+ * ({@link Publication.Kind#PRESENCE}, {@code {"joins":J,"leaves":L}}) instead: churn in a room of N members
+ * costs each member at most that many writes a second, not N per event.
  */
 public final class ChannelFanOut {
   static final long GAP_WAIT_MS = 500;
   static final long GAP_GIVE_UP_MS = 5000;
+  static final long PRESENCE_WINDOW_MS = 1000;
 
   private final Vertx vertx;
   private final Hub hub;
@@ -41,6 +47,7 @@ public final class ChannelFanOut {
   private final TickFanOut ticks;
   private final PushStats stats;
   private final long tickPeriodMs;
+  private final int presencePerWindow;
   private final Map<String, State> states = new HashMap<>();
   private MessageConsumer<JsonObject> consumer;
   private long gapTimer = -1;
@@ -54,6 +61,10 @@ public final class ChannelFanOut {
     long waitingSinceMs;
     long lastReadMs;
     boolean filling;
+    long presenceWindowStartMs;
+    int presencePassed;
+    long joinsLeftOut;
+    long leavesLeftOut;
 
     State(ChannelRule rule) {
       this.rule = rule;
@@ -67,6 +78,7 @@ public final class ChannelFanOut {
     this.ticks = ticks;
     this.stats = stats;
     this.tickPeriodMs = tickPeriodMs;
+    this.presencePerWindow = service.config().presenceEventsPerSecond();
   }
 
   public Future<Void> start() {
@@ -138,12 +150,44 @@ public final class ChannelFanOut {
     JsonObject join = body.getJsonObject("join");
     JsonObject leave = body.getJsonObject("leave");
     if (join != null || leave != null) {
-      hub.publish(new Publication(channel, join != null ? Publication.Kind.JOIN : Publication.Kind.LEAVE,
-          join != null ? join : leave, 0, "", now, now));
+      if (presencePassed(channel, state, now)) {
+        hub.publish(new Publication(channel, join != null ? Publication.Kind.JOIN : Publication.Kind.LEAVE,
+            join != null ? join : leave, 0, "", now, now));
+      } else if (join != null) {
+        state.joinsLeftOut++;
+      } else {
+        state.leavesLeftOut++;
+      }
       return;
     }
     offer(channel, state, new Publication(channel, Publication.Kind.PUBLICATION, body.getValue("data"),
         body.getLong("seq", 0L), body.getString("epoch", ""), body.getLong("ts", now), now));
+  }
+
+  /** Whether a join or leave is within the channel's presence limit for this second (a new second sums up the last). */
+  private boolean presencePassed(String channel, State state, long now) {
+    if (now - state.presenceWindowStartMs >= PRESENCE_WINDOW_MS) {
+      summarisePresence(channel, state, now);
+    }
+    if (state.presencePassed < presencePerWindow) {
+      state.presencePassed++;
+      return true;
+    }
+    return false;
+  }
+
+  /** Ends the channel's presence second: one summary of what was left out in it, if anything was. */
+  private void summarisePresence(String channel, State state, long now) {
+    long leftOut = state.joinsLeftOut + state.leavesLeftOut;
+    if (leftOut > 0) {
+      stats.presenceCoalesced(leftOut);
+      hub.publish(new Publication(channel, Publication.Kind.PRESENCE,
+          new JsonObject().put("joins", state.joinsLeftOut).put("leaves", state.leavesLeftOut), 0, "", now, now));
+    }
+    state.presenceWindowStartMs = now;
+    state.presencePassed = 0;
+    state.joinsLeftOut = 0;
+    state.leavesLeftOut = 0;
   }
 
   private void offer(String channel, State state, Publication p) {
@@ -192,6 +236,9 @@ public final class ChannelFanOut {
   private void fillGaps() {
     long now = System.currentTimeMillis();
     states.forEach((channel, state) -> {
+      if (state.joinsLeftOut + state.leavesLeftOut > 0 && now - state.presenceWindowStartMs >= PRESENCE_WINDOW_MS) {
+        summarisePresence(channel, state, now);
+      }
       if (state.waitingSinceMs == 0 || state.filling || now - state.waitingSinceMs < GAP_WAIT_MS
           || now - state.lastReadMs < GAP_WAIT_MS) {
         return;

@@ -39,13 +39,7 @@ public final class ChannelLog implements Serializable {
     return epoch;
   }
 
-  /** Counts as used now, though nothing was published (a subscriber read it). */
-  ChannelLog touched(long nowMs) {
-    lastTs = nowMs;
-    return this;
-  }
-
-  /** When the last publication was made (epoch ms), or the log was last {@link #touched}. */
+  /** When the last publication was made (epoch ms). */
   long lastTs() {
     return lastTs;
   }
@@ -53,6 +47,11 @@ public final class ChannelLog implements Serializable {
   /** The sequence number of the last publication, 0 before the first. */
   public long top() {
     return top;
+  }
+
+  /** Whether it keeps a publication that is still within {@code ttlMs} at {@code nowMs}. */
+  boolean keeps(long nowMs, long ttlMs) {
+    return !entries.isEmpty() && entries.peekLast().ts() >= nowMs - ttlMs;
   }
 
   /** Numbers the publication (top + 1), keeps it, forgets what is over the size or past the lifetime. */

@@ -116,6 +116,9 @@ public final class ChannelService {
     long ts = System.currentTimeMillis();
     return backend.append(channel, rule, json, ts)
         .recover(e -> {
+          if (e instanceof ChannelError refused) {
+            return Future.failedFuture(refused); // the node is full (113): the client's answer, not a failure
+          }
           LOG.warn("publication on {} not numbered: {}", channel, e.toString());
           return Future.failedFuture(new ChannelError(ChannelError.INTERNAL, "the channel's owner did not answer: try again"));
         })

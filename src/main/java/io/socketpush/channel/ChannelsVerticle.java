@@ -26,7 +26,8 @@ public final class ChannelsVerticle extends VerticleBase {
   public Future<?> start() {
     publish = vertx.eventBus().consumer(ChannelAddresses.CHANNELS_PUBLISH, this::publish);
     subscribers = service.nodes().answer(ChannelAddresses.NODE_SUBSCRIBERS, q -> Future.succeededFuture(service.localSubscribers(q)));
-    vertx.setPeriodic(60_000, t -> service.backend().forgetIdle(System.currentTimeMillis()));
+    // a sweep of 100,000 channels takes milliseconds: not worth a worker thread
+    vertx.setPeriodic(ChannelBackend.sweepPeriodMs(service.config().idleTimeoutMs()), t -> service.backend().forgetIdle());
     service.backend().onOrphans((channel, client) -> context.runOnContext(v -> service.announce(channel, "leave", client)));
     return Future.join(publish.completion(), subscribers.completion());
   }

@@ -111,6 +111,12 @@ public final class Settings {
       "messages one channel connection (/ws, /sockjs/channels) may send per second, burst of one second's worth (close 1008 beyond)");
   public static final Setting<String> CHANNELS_API_KEY = Setting.text("channels.apiKey", "",
       "key of POST /api/channels/{name} for server-side publishers (X-API-Key header); empty: JWTs only").env("CHANNELS_API_KEY");
+  public static final Setting<Integer> CHANNELS_MAX_CHANNELS = Setting.integer("channels.maxChannels", 100_000, 1, 100_000_000,
+      "channels (logs) this node holds at most; a new one evicts the idlest with no subscriber, else is refused (error 113, HTTP 503)");
+  public static final Setting<Integer> CHANNELS_IDLE_TIMEOUT_MS = Setting.integer("channels.idleTimeoutMs", 300_000, 100, 604_800_000,
+      "a channel with no subscriber and no unexpired history, unused this long, is forgotten (its numbering restarts with a new epoch)");
+  public static final Setting<Integer> CHANNELS_PRESENCE_EVENTS_PER_SECOND = Setting.integer("channels.presenceEventsPerSecond", 20, 1, 1_000_000,
+      "join/leave events per channel per second passed to its subscribers; beyond it they are counted into one presence summary per second");
 
   public static final Setting<Boolean> BENCH_ENABLED = Setting.flag("bench.enabled", false,
       "serve /ws/bench (the websocket-shootout protocol) for benchmarks; off in production, where one broadcast writes to every bench socket of the cluster");
@@ -133,7 +139,7 @@ public final class Settings {
       LIMITS_MAX_CONNECTIONS, LIMITS_MAX_CONNECTIONS_PER_IP, LIMITS_NEW_CONNECTIONS_PER_SECOND,
       LIMITS_ECHO_MESSAGES_PER_SECOND,
       CHANNELS_RULES, CHANNELS_MAX_PER_CONNECTION, CHANNELS_PUBLISHES_PER_SECOND, CHANNELS_REQUESTS_PER_SECOND,
-      CHANNELS_API_KEY,
+      CHANNELS_API_KEY, CHANNELS_MAX_CHANNELS, CHANNELS_IDLE_TIMEOUT_MS, CHANNELS_PRESENCE_EVENTS_PER_SECOND,
       BENCH_ENABLED,
       LOG_LEVEL, LOG_FORMAT);
 }

@@ -43,7 +43,7 @@ class HazelcastBackendTest {
     remote = Hazelcast.newHazelcastInstance(config(name, b, a));
     Await.until(() -> local.getCluster().getMembers().size() == 2 && remote.getCluster().getMembers().size() == 2, 30_000);
     vertx = Vertx.vertx();
-    backend = new HazelcastBackend(vertx, local);
+    backend = new HazelcastBackend(vertx, local, new io.socketpush.core.PushStats(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), c -> c));
   }
 
   @AfterAll
