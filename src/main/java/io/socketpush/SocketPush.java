@@ -1,5 +1,6 @@
 package io.socketpush;
 
+import io.socketpush.internal.VertxInternals;
 import io.socketpush.server.NodeState;
 
 import io.socketpush.channel.ChannelBackend;
@@ -18,7 +19,6 @@ import io.vertx.core.Vertx;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
@@ -46,7 +46,7 @@ public final class SocketPush {
   private SocketPush(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
     this.vertx = vertx;
     this.config = config;
-    ClusterManager cluster = ((VertxInternal) vertx).clusterManager();
+    ClusterManager cluster = VertxInternals.clusterManager(vertx);
     this.node = new NodeState(registry, new HandshakePolicy(vertx, config), config.channels()::label, stats -> {
       ChannelBackend backend = cluster instanceof HazelcastClusterManager hazelcast
           ? new HazelcastBackend(vertx, hazelcast.getHazelcastInstance(), stats)

@@ -1,8 +1,8 @@
 package io.socketpush.server;
 
+import io.socketpush.internal.VertxInternals;
 import io.socketpush.transport.Transports;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.ext.healthchecks.Status;
@@ -32,7 +32,7 @@ final class Routes {
   }
 
   private static JsonObject cluster(Vertx vertx) {
-    ClusterManager manager = ((VertxInternal) vertx).clusterManager();
+    ClusterManager manager = VertxInternals.clusterManager(vertx);
     return new JsonObject()
         .put("enabled", manager != null)
         .put("members", manager == null ? 1 : manager.getNodes().size())
