@@ -1,6 +1,7 @@
 package io.socketpush;
 
 import io.socketpush.config.ConfigException;
+import io.socketpush.config.ConfigReference;
 import io.socketpush.config.ConfigSources;
 import io.socketpush.config.ServiceConfig;
 import io.socketpush.config.Setting;
@@ -40,16 +41,27 @@ class ConfigTest {
     assertEquals(known, inFile, "conf/config.json and Settings.ALL list the same keys");
   }
 
+  /**
+   * docs/configuration.md carries {@link ConfigReference#markdown()} between its markers. With
+   * {@code -Dregenerate=true} the test writes it there instead of failing.
+   */
   @Test
-  void theReadmeDocumentsEveryKeyWithItsVariableAndDefault() throws Exception {
-    String readme = Files.readString(Path.of("README.md"));
-    for (Setting<?> setting : Settings.ALL) {
-      String row = readme.lines().filter(l -> l.startsWith("| `" + setting.key() + "` ")).findFirst()
-          .orElseThrow(() -> new AssertionError("README has no row for " + setting.key()));
-      assertTrue(row.contains("`" + setting.env() + "`"), row);
-      String def = String.valueOf(setting.defaultValue());
-      assertTrue(def.isEmpty() ? row.contains("(empty)") : row.contains("`" + def + "`"), row);
+  void theConfigurationReferenceIsGeneratedFromTheSettings() throws Exception {
+    Path doc = Path.of("docs/configuration.md");
+    String text = Files.readString(doc);
+    int begin = text.indexOf(ConfigReference.BEGIN);
+    int end = text.indexOf(ConfigReference.END);
+    assertTrue(begin >= 0 && end > begin, doc + " has no generated part between the markers "
+        + ConfigReference.BEGIN + " and " + ConfigReference.END);
+    String head = text.substring(0, begin + ConfigReference.BEGIN.length()) + "\n";
+    String generated = text.substring(head.length(), end);
+    String expected = ConfigReference.markdown();
+    if (Boolean.getBoolean("regenerate")) {
+      Files.writeString(doc, head + expected + text.substring(end));
+      return;
     }
+    assertEquals(expected, generated, doc + " is out of step with Settings.ALL; regenerate it with:\n"
+        + "  mvn -q test -Dtest=ConfigTest -Dregenerate=true\nand commit the file");
   }
 
   @Test

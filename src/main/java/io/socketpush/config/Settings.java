@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * Every configuration key the service reads, with its default. {@code conf/config.json} lists the
- * same keys with the same defaults (a test keeps the two in step); the README table is made from
- * this list too.
+ * same keys with the same defaults (a test keeps the two in step); {@code --help} and the reference
+ * in {@code docs/configuration.md} ({@link ConfigReference}) are made from this list too.
  */
 public final class Settings {
   private Settings() {
@@ -92,7 +92,7 @@ public final class Settings {
       "PEM private key (PKCS#8) of tls.cert");
 
   public static final Setting<Integer> LIMITS_MAX_CONNECTIONS = Setting.integer("limits.maxConnections", 19_000, 0, 10_000_000,
-      "sockets this instance holds at most (503 beyond); 19,000 fits the 20,000 open files of this machine; 0: no limit");
+      "sockets this instance holds at most (503 beyond); 19,000 leaves room under a limit of 20,000 open files; 0: no limit");
   public static final Setting<Integer> LIMITS_MAX_CONNECTIONS_PER_IP = Setting.integer("limits.maxConnectionsPerIp", 1000, 0, 10_000_000,
       "sockets one client address holds at most (429 beyond); 0: no limit");
   public static final Setting<Integer> LIMITS_NEW_CONNECTIONS_PER_SECOND = Setting.integer("limits.newConnectionsPerSecond", 5000, 0, 10_000_000,
@@ -102,7 +102,7 @@ public final class Settings {
 
   public static final Setting<java.util.List<ChannelRule>> CHANNELS_RULES = Setting.custom("channels.rules",
       ChannelConfig.defaultRules(),
-      "channel rules by name pattern, first match wins (JSON array; see Channels)", ChannelConfig::parseRules);
+      "channel rules by name pattern, first match wins (JSON array; see docs/protocol.md)", ChannelConfig::parseRules);
   public static final Setting<Integer> CHANNELS_MAX_PER_CONNECTION = Setting.integer("channels.maxPerConnection", 128, 1, 100_000,
       "channels one connection may follow (error 106 beyond)");
   public static final Setting<Integer> CHANNELS_PUBLISHES_PER_SECOND = Setting.integer("channels.publishesPerSecond", 20, 1, 1_000_000,
