@@ -46,7 +46,7 @@ public final class SocketPush {
     ClusterManager cluster = ((VertxInternal) vertx).clusterManager();
     ChannelBackend backend = cluster instanceof HazelcastClusterManager hazelcast
         ? new HazelcastBackend(vertx, hazelcast.getHazelcastInstance()) : new LocalBackend();
-    this.node = new NodeState(registry, new HandshakePolicy(vertx, config), config.channels()::label,
+    this.node = new NodeState(registry, new HandshakePolicy(vertx, config), config.limits(), config.channels()::label,
         stats -> new ChannelService(vertx, config.channels(), backend, stats));
     Gauge.builder("socketpush.cluster.members", () -> cluster == null ? 1 : cluster.getNodes().size())
         .description("members of the cluster this node sees, itself included").register(registry);
