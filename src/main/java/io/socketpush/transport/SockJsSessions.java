@@ -10,6 +10,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -46,6 +47,7 @@ final class SockJsSessions {
   static final int TOKEN_EXPIRED = 1008;
   /** vertx-web's map of the xhr, eventsource, htmlfile and jsonp sessions of all its SockJS handlers. */
   private static final String SESSIONS_MAP = "_vertx.sockjssessions";
+  static final String REASON_OTHER_ADDRESS = "sockjs session of another address";
 
   /** What an admitted session does. */
   interface Conversation {
@@ -121,6 +123,11 @@ final class SockJsSessions {
       ctx.response().setStatusCode(404).end(); // as if there were no such session, which on this path there is not
       return;
     }
+    if (anotherAddressesSession(ctx.request())) {
+      stats.httpRefused(REASON_OTHER_ADDRESS);
+      ctx.response().setStatusCode(404).end(); // the id is no secret to whoever saw it in a URL: it is not a key
+      return;
+    }
     ctx.request().pause();
     gate.check(RequestHandshake.of(ctx.request())).onComplete(checked -> {
       if (checked.failed()) {
@@ -144,6 +151,21 @@ final class SockJsSessions {
     }
     return vertx.sharedData().getLocalMap(SESSIONS_MAP).get(parts[1]) instanceof SockJSSocket session
         && session.uri() != null && !session.uri().startsWith(path + "/"); // no uri yet: being opened, by this path
+  }
+
+  /**
+   * Whether a request names a session opened from another client address. vertx-web finds a session by its id
+   * alone, so without this anyone who learnt an id (from a log, a proxy, a shared page) could poll the session's
+   * replies and events, or send in its name.
+   */
+  private boolean anotherAddressesSession(HttpServerRequest request) {
+    String[] parts = request.path().substring(path.length() + 1).split("/"); // <server>/<session>/<transport>
+    if (parts.length != 3) {
+      return false;
+    }
+    return vertx.sharedData().getLocalMap(SESSIONS_MAP).get(parts[1]) instanceof SockJSSocket session
+        && session.remoteAddress() != null && request.remoteAddress() != null
+        && !session.remoteAddress().hostAddress().equals(request.remoteAddress().hostAddress());
   }
 
   /** vertx-web's socket handler: a new session. */
