@@ -34,18 +34,17 @@ final class Failures {
    * limits on fields and field sizes: a form POST to a route with a body handler), or 500.
    */
   static int status(RoutingContext ctx) {
+    Throwable failure = ctx.failure();
+    if (failure instanceof HttpPostRequestDecoder.TooManyFormFieldsException
+        || failure instanceof HttpPostRequestDecoder.TooLongFormFieldException
+        || failure instanceof IOException) { // "Size exceed allowed maximum capacity": a form field over the limit
+      return 413; // the body handler says 400, or nothing
+    }
     if (ctx.statusCode() > 0) {
       return ctx.statusCode();
     }
-    Throwable failure = ctx.failure();
     if (failure instanceof HttpException e) {
       return e.getStatusCode();
-    }
-    if (failure instanceof HttpPostRequestDecoder.TooManyFormFieldsException
-        || failure instanceof HttpPostRequestDecoder.TooLongFormFieldException
-        || failure instanceof HttpPostRequestDecoder.ErrorDataDecoderException
-        || failure instanceof IOException) { // "Size exceed allowed maximum capacity": a form field over the limit
-      return 413;
     }
     return 500;
   }
