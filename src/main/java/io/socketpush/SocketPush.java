@@ -47,7 +47,7 @@ public final class SocketPush {
     this.vertx = vertx;
     this.config = config;
     ClusterManager cluster = VertxInternals.clusterManager(vertx);
-    this.node = new NodeState(registry, new HandshakePolicy(vertx, config), config.channels()::label, stats -> {
+    this.node = new NodeState(registry, new HandshakePolicy(vertx, config), config.limits(), config.channels()::label, stats -> {
       ChannelBackend backend = cluster instanceof HazelcastClusterManager hazelcast
           ? new HazelcastBackend(vertx, hazelcast.getHazelcastInstance(), stats)
           : new LocalBackend(config.channels(), InstantSource.system(), stats);

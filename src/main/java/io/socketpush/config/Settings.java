@@ -99,6 +99,16 @@ public final class Settings {
       "handshakes accepted per second, token bucket with a burst of one second's worth (429 beyond); 0: no limit");
   public static final Setting<Integer> LIMITS_ECHO_MESSAGES_PER_SECOND = Setting.integer("limits.echoMessagesPerSecond", 1000, 0, 10_000_000,
       "messages one echo socket may send per second, with a burst of one second's worth (1008 beyond); 0: no limit");
+  public static final Setting<Integer> LIMITS_PENDING_REQUESTS_PER_IP = Setting.integer("limits.pendingRequestsPerIp", 128, 0, 10_000_000,
+      "plain HTTP connections one client address may hold while they wait for a request's head or body (a keep-alive connection between requests included); beyond, a new one is closed at once; 0: no limit");
+  public static final Setting<Integer> LIMITS_HTTP_HEADER_TIMEOUT_MS = Setting.integer("limits.httpHeaderTimeoutMs", 10_000, 10, 3_600_000,
+      "a connection must send a request's whole head this long after it was accepted or its previous response ended, or it is closed");
+  public static final Setting<Integer> LIMITS_HTTP_BODY_TIMEOUT_MS = Setting.integer("limits.httpBodyTimeoutMs", 30_000, 10, 3_600_000,
+      "a request's body must end, and a WebSocket handshake be answered, this long after its head, or the connection is closed");
+  public static final Setting<Integer> LIMITS_API_PUBLISHES_PER_SECOND_PER_IP = Setting.integer("limits.apiPublishesPerSecondPerIp", 50, 0, 10_000_000,
+      "POST /api/channels/{name} without the API key: publications one client address may make per second, burst of one second's worth (429, error 111 beyond); 0: no limit");
+  public static final Setting<Integer> LIMITS_API_PUBLISHES_PER_SECOND_PER_KEY = Setting.integer("limits.apiPublishesPerSecondPerKey", 1000, 0, 10_000_000,
+      "POST /api/channels/{name} with the API key: publications per second of all its holders on this node, burst of one second's worth (429, error 111 beyond); 0: no limit");
 
   public static final Setting<java.util.List<ChannelRule>> CHANNELS_RULES = Setting.custom("channels.rules",
       ChannelConfig.defaultRules(),
@@ -137,7 +147,8 @@ public final class Settings {
       SECURITY_ALLOWED_ORIGINS, SECURITY_REQUIRE_ORIGIN, SECURITY_JWT_REQUIRED, SECURITY_JWT_ALGORITHM,
       SECURITY_JWT_SECRET, SECURITY_JWT_PUBLIC_KEY, SECURITY_JWT_ISSUER, SECURITY_JWT_AUDIENCE, TLS_CERT, TLS_KEY,
       LIMITS_MAX_CONNECTIONS, LIMITS_MAX_CONNECTIONS_PER_IP, LIMITS_NEW_CONNECTIONS_PER_SECOND,
-      LIMITS_ECHO_MESSAGES_PER_SECOND,
+      LIMITS_ECHO_MESSAGES_PER_SECOND, LIMITS_PENDING_REQUESTS_PER_IP, LIMITS_HTTP_HEADER_TIMEOUT_MS, LIMITS_HTTP_BODY_TIMEOUT_MS,
+      LIMITS_API_PUBLISHES_PER_SECOND_PER_IP, LIMITS_API_PUBLISHES_PER_SECOND_PER_KEY,
       CHANNELS_RULES, CHANNELS_MAX_PER_CONNECTION, CHANNELS_PUBLISHES_PER_SECOND, CHANNELS_REQUESTS_PER_SECOND,
       CHANNELS_API_KEY, CHANNELS_MAX_CHANNELS, CHANNELS_IDLE_TIMEOUT_MS, CHANNELS_PRESENCE_EVENTS_PER_SECOND,
       BENCH_ENABLED,

@@ -32,6 +32,7 @@ public final class PushStats {
   private volatile java.util.function.LongSupplier channelsForgottenIdle = () -> 0;
   private volatile java.util.function.LongSupplier channelsEvicted = () -> 0;
   private final Map<String, Counter> refused = new ConcurrentHashMap<>();
+  private final Map<String, Counter> httpRefused = new ConcurrentHashMap<>();
   private final Counter ticksPublished;
   private final Counter ticksReceived;
   private final Counter deliveries;
@@ -140,6 +141,15 @@ public final class PushStats {
         .description("WebSocket handshakes refused, by reason").register(registry)).increment();
   }
 
+  /**
+   * A plain HTTP connection closed by a bound (header, body or handshake timeout, pending requests per address),
+   * or a request refused by one (publication rate, body too large), by reason.
+   */
+  public void httpRefused(String reason) {
+    httpRefused.computeIfAbsent(reason, r -> Counter.builder("socketpush.http.refused").tag("reason", r)
+        .description("plain HTTP connections closed and requests refused by a bound, by reason").register(registry)).increment();
+  }
+
   public void tickPublished() {
     ticksPublished.increment();
   }
@@ -187,6 +197,8 @@ public final class PushStats {
     subscribersByLabel.forEach((k, v) -> subs.put(k, v.get()));
     JsonObject refusals = new JsonObject();
     refused.forEach((k, v) -> refusals.put(k, (long) v.count()));
+    JsonObject httpRefusals = new JsonObject();
+    httpRefused.forEach((k, v) -> httpRefusals.put(k, (long) v.count()));
     return new JsonObject()
         .put("socketsOpen", open)
         .put("socketsClosedByCode", closed)
@@ -198,6 +210,7 @@ public final class PushStats {
             .put("evicted", channelsEvicted.getAsLong())
             .put("refused", (long) channelsRefused.count())
             .put("presenceCoalesced", (long) presenceCoalesced.count()))
+        .put("httpRefused", httpRefusals)
         .put("leadingTicker", leadingTicker)
         .put("ticksPublished", (long) ticksPublished.count())
         .put("ticksReceived", (long) ticksReceived.count())

@@ -48,13 +48,26 @@ public final class TokenAuthenticator {
     if (jwt == null) {
       return Future.failedFuture(new Refusal(401, "token not accepted: no key configured"));
     }
-    return jwt.authenticate(new TokenCredentials(token))
-        .recover(err -> Future.failedFuture(new Refusal(401, "token invalid")))
-        .map(user -> {
-          // vertx-auth keeps exp (validated already) among the user's attributes, sub in both
-          Long exp = user.attributes().getLong("exp");
-          return new Principal(user.attributes().getString("sub"), exp == null ? 0 : exp * 1000);
-        });
+    Future<io.vertx.ext.auth.User> user;
+    try {
+      user = jwt.authenticate(new TokenCredentials(token));
+    } catch (RuntimeException e) {
+      // vertx-auth-jwt 5.0 throws rather than fails on some well-signed claims of the wrong type (a string
+      // exp: ClassCastException), which would leave the handshake unanswered
+      user = Future.failedFuture(e);
+    }
+    return user.transform(done -> {
+      if (done.failed()) {
+        return Future.failedFuture(new Refusal(401, "token invalid"));
+      }
+      // vertx-auth keeps exp (validated already) among the user's attributes, sub in both
+      Object exp = done.result().attributes().getValue("exp");
+      Object sub = done.result().attributes().getValue("sub");
+      if ((exp != null && !(exp instanceof Number)) || (sub != null && !(sub instanceof String))) {
+        return Future.failedFuture(new Refusal(401, "token invalid"));
+      }
+      return Future.succeededFuture(new Principal((String) sub, exp == null ? 0 : ((Number) exp).longValue() * 1000));
+    });
   }
 
   static String token(MultiMap headers, String query) {

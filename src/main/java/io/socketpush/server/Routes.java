@@ -17,7 +17,7 @@ final class Routes {
   private Routes() {
   }
 
-  static Router create(Vertx vertx, NodeState node, Transports transports, ChannelApi channels) {
+  static Router create(Vertx vertx, NodeState node, Transports transports, ChannelApi channels, Failures failures) {
     Router router = Router.router(vertx);
     router.get("/health/live").handler(HealthCheckHandler.create(vertx)
         .register("event-loop", promise -> promise.complete(Status.OK())));
@@ -28,6 +28,7 @@ final class Routes {
     transports.mount(router);
     channels.mount(router);
     router.route().handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    router.route().failureHandler(failures::answer); // last: after the channels' JSON errors
     return router;
   }
 
