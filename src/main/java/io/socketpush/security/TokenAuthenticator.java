@@ -35,8 +35,8 @@ public final class TokenAuthenticator {
     if (!config.audience().isEmpty()) {
       options.addAudience(config.audience());
     }
-    PubSecKeyOptions key = new PubSecKeyOptions().setAlgorithm(config.algorithm()).setBuffer(config.key());
-    this.jwt = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(key).setJWTOptions(options));
+    this.jwt = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(key(config.algorithm(), config.key()))
+        .setJWTOptions(options));
   }
 
   /** Who is connecting: null when no token is required and none was sent; fails with 401 otherwise. */
@@ -55,6 +55,16 @@ public final class TokenAuthenticator {
           Long exp = user.attributes().getLong("exp");
           return new Principal(user.attributes().getString("sub"), exp == null ? 0 : exp * 1000);
         });
+  }
+
+  /**
+   * The key of one algorithm, shared by the check here and by {@link TokenIssuer}, so both read a
+   * secret the same way: an HS256 secret is used as text (its UTF-8 bytes), never base64-decoded.
+   *
+   * @param material the HS256 secret, or a PEM key (public to verify, PKCS#8 private to sign)
+   */
+  static PubSecKeyOptions key(String algorithm, String material) {
+    return new PubSecKeyOptions().setAlgorithm(algorithm).setBuffer(material);
   }
 
   static String token(MultiMap headers, String query) {
