@@ -118,9 +118,11 @@ public final class SocketPush {
     }
     List<Future<Void>> closing = httpInstances.stream().map(HttpVerticle::closeSockets).toList();
     Future<Void> grace = vertx.timer(config.shutdownGraceMs()).mapEmpty();
+    // the ticker stops before the fan-outs that consume its ticks, so no tick is in flight to a
+    // consumer being unregistered (Vert.x warns of each one it discards)
     return Future.any(Future.join(closing), grace)
-        .eventually(() -> vertx.undeploy(httpDeployment))
         .eventually(() -> vertx.undeploy(tickerDeployment))
+        .eventually(() -> vertx.undeploy(httpDeployment))
         .eventually(() -> vertx.undeploy(channelsDeployment))
         .eventually(() -> benchDeployment == null ? Future.succeededFuture() : vertx.undeploy(benchDeployment))
         .mapEmpty();

@@ -79,7 +79,7 @@ public final class Settings {
   public static final Setting<String> SECURITY_JWT_ALGORITHM = Setting.choice("security.jwt.algorithm", "HS256",
       "HS256 (shared secret), RS256 or ES256 (public key)", "HS256", "RS256", "ES256");
   public static final Setting<String> SECURITY_JWT_SECRET = Setting.text("security.jwt.secret", "",
-      "HS256 shared secret (set it from the environment, not the file)").env("JWT_SECRET");
+      "HS256 shared secret, used as text (its UTF-8 bytes, not base64-decoded); genconfig writes a random one").env("JWT_SECRET");
   public static final Setting<String> SECURITY_JWT_PUBLIC_KEY = Setting.text("security.jwt.publicKey", "",
       "RS256/ES256 public key: PEM text, or the path of a PEM file").env("JWT_PUBLIC_KEY");
   public static final Setting<String> SECURITY_JWT_ISSUER = Setting.text("security.jwt.issuer", "",
@@ -92,7 +92,7 @@ public final class Settings {
       "PEM private key (PKCS#8) of tls.cert");
 
   public static final Setting<Integer> LIMITS_MAX_CONNECTIONS = Setting.integer("limits.maxConnections", 19_000, 0, 10_000_000,
-      "sockets this instance holds at most (503 beyond); 19,000 leaves room under a limit of 20,000 open files; 0: no limit");
+      "sockets this instance holds at most (503 beyond); 19,000 fits a limit of 20,000 open files per process; 0: no limit");
   public static final Setting<Integer> LIMITS_MAX_CONNECTIONS_PER_IP = Setting.integer("limits.maxConnectionsPerIp", 1000, 0, 10_000_000,
       "sockets one client address holds at most (429 beyond); 0: no limit");
   public static final Setting<Integer> LIMITS_NEW_CONNECTIONS_PER_SECOND = Setting.integer("limits.newConnectionsPerSecond", 5000, 0, 10_000_000,
@@ -136,6 +136,9 @@ public final class Settings {
   public static final Setting<String> LOG_LEVEL = Setting.choice("log.level", "INFO",
       "root log level: TRACE, DEBUG, INFO, WARN or ERROR", "TRACE", "DEBUG", "INFO", "WARN", "ERROR");
 
+  public static final Setting<String> ADMIN_PASSWORD = Setting.text("admin.password", "",
+      "password of the admin console; genconfig writes a random one").env("ADMIN_PASSWORD");
+
   public static final List<Setting<?>> ALL = List.of(
       HTTP_HOST, HTTP_PORT, HTTP_INSTANCES,
       TICK_PERIOD_MS, TIME_ZONE, TIME_PATTERN,
@@ -152,5 +155,6 @@ public final class Settings {
       CHANNELS_RULES, CHANNELS_MAX_PER_CONNECTION, CHANNELS_PUBLISHES_PER_SECOND, CHANNELS_REQUESTS_PER_SECOND,
       CHANNELS_API_KEY, CHANNELS_MAX_CHANNELS, CHANNELS_IDLE_TIMEOUT_MS, CHANNELS_PRESENCE_EVENTS_PER_SECOND,
       BENCH_ENABLED,
-      LOG_LEVEL, LOG_FORMAT);
+      LOG_LEVEL, LOG_FORMAT,
+      ADMIN_PASSWORD);
 }

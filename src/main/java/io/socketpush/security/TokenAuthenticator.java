@@ -35,8 +35,8 @@ public final class TokenAuthenticator {
     if (!config.audience().isEmpty()) {
       options.addAudience(config.audience());
     }
-    PubSecKeyOptions key = new PubSecKeyOptions().setAlgorithm(config.algorithm()).setBuffer(config.key());
-    this.jwt = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(key).setJWTOptions(options));
+    this.jwt = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(key(config.algorithm(), config.key()))
+        .setJWTOptions(options));
   }
 
   /** Who is connecting: null when no token is required and none was sent; fails with 401 otherwise. */
@@ -68,6 +68,16 @@ public final class TokenAuthenticator {
       }
       return Future.succeededFuture(new Principal((String) sub, exp == null ? 0 : ((Number) exp).longValue() * 1000));
     });
+  }
+
+  /**
+   * The key of one algorithm, shared by the check here and by {@link TokenIssuer}, so both read a
+   * secret the same way: an HS256 secret is used as text (its UTF-8 bytes), never base64-decoded.
+   *
+   * @param material the HS256 secret, or a PEM key (public to verify, PKCS#8 private to sign)
+   */
+  static PubSecKeyOptions key(String algorithm, String material) {
+    return new PubSecKeyOptions().setAlgorithm(algorithm).setBuffer(material);
   }
 
   static String token(MultiMap headers, String query) {
