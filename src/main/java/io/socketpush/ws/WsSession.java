@@ -268,6 +268,14 @@ public final class WsSession implements Subscriber {
    */
   private boolean overQueued() {
     ChannelOutboundBuffer queued = channel.unsafe().outboundBuffer();
+    if (queued == null || queued.totalPendingWriteBytes() <= config.maxQueuedBytes()) {
+      return false;
+    }
+    // Vert.x flushes once a read is done: a client that reads may just have sent many pings (each pong
+    // costs about 200 bytes here, with Netty's overhead) or requests in one read. Their answers fit in the
+    // kernel's buffer unless the client stopped reading.
+    channel.flush();
+    queued = channel.unsafe().outboundBuffer();
     return queued != null && queued.totalPendingWriteBytes() > config.maxQueuedBytes();
   }
 
@@ -283,7 +291,8 @@ public final class WsSession implements Subscriber {
     }
     channel.config().setAutoRead(false);
     channel.config().setOption(ChannelOption.SO_LINGER, 0);
-    channel.close();
+    // past Vert.x's handler, which would wait for the close frame to be flushed: it never will be
+    ((WebSocketInternal) ws).channelHandlerContext().close();
   }
 
   private void onError(Throwable error) {
