@@ -20,7 +20,7 @@ public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws
         new TickConfig(sources.get(TICK_PERIOD_MS), sources.get(TIME_ZONE), sources.get(TIME_PATTERN)),
         new WebSocketConfig(sources.get(WS_MAX_MESSAGE_BYTES), sources.get(WS_PING_INTERVAL_MS),
             sources.get(WS_IDLE_TIMEOUT_MS), sources.get(WS_WRITE_QUEUE_MAX_BYTES),
-            sources.get(WS_SLOW_CONSUMER_CLOSE_MS)),
+            sources.get(WS_SLOW_CONSUMER_CLOSE_MS), sources.get(WS_MAX_QUEUED_BYTES), sources.get(WS_FRAMES_PER_SECOND)),
         new TransportConfig(sources.get(LONGPOLL_TIMEOUT_MS), sources.get(SSE_HEARTBEAT_MS)),
         sources.get(SHUTDOWN_GRACE_MS),
         new ClusterConfig(sources.get(CLUSTER_ENABLED), sources.get(CLUSTER_NAME), sources.get(CLUSTER_HOST),
@@ -39,6 +39,12 @@ public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws
     if (config.ws.idleTimeoutMs() <= config.ws.pingIntervalMs()) {
       throw new ConfigException(WS_IDLE_TIMEOUT_MS.key() + " = " + config.ws.idleTimeoutMs()
           + ": must be longer than " + WS_PING_INTERVAL_MS.key() + " (" + config.ws.pingIntervalMs() + ")");
+    }
+    long legitimate = (long) config.ws.writeQueueMaxBytes() + config.ws.maxMessageBytes();
+    if (config.ws.maxQueuedBytes() < legitimate) {
+      // a reader that keeps up may still have a full write queue plus one largest echo queued
+      throw new ConfigException(WS_MAX_QUEUED_BYTES.key() + " = " + config.ws.maxQueuedBytes() + ": must be at least "
+          + WS_WRITE_QUEUE_MAX_BYTES.key() + " + " + WS_MAX_MESSAGE_BYTES.key() + " (" + legitimate + ")");
     }
     if (config.cluster.enabled() && config.cluster.discovery().equals("kubernetes") && config.cluster.serviceDns().isEmpty()) {
       throw new ConfigException(CLUSTER_SERVICE_DNS.key() + " (" + CLUSTER_SERVICE_DNS.env()

@@ -137,6 +137,11 @@ public final class HttpVerticle extends VerticleBase {
       refuse(handshake, new Refusal(503, "draining"));
       return;
     }
+    Refusal malformed = HandshakePolicy.protocolRefusal(handshake);
+    if (malformed != null) {
+      refuse(handshake, malformed);
+      return;
+    }
     Endpoint endpoint = endpoints.containsKey(handshake.path()) ? endpoints.get(handshake.path())
         : transports.webSocketEndpoint(handshake.path());
     if (endpoint == null) {
