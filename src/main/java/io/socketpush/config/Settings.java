@@ -112,9 +112,6 @@ public final class Settings {
   public static final Setting<String> CHANNELS_API_KEY = Setting.text("channels.apiKey", "",
       "key of POST /api/channels/{name} for server-side publishers (X-API-Key header); empty: JWTs only").env("CHANNELS_API_KEY");
 
-  public static final Setting<Boolean> BENCH_ENABLED = Setting.flag("bench.enabled", false,
-      "serve /ws/bench (the websocket-shootout protocol) for benchmarks; off in production, where one broadcast writes to every bench socket of the cluster");
-
   public static final Setting<String> LOG_FORMAT = Setting.choice("log.format", "text",
       "text, or json for one JSON object per line", "text", "json");
   public static final Setting<String> LOG_LEVEL = Setting.choice("log.level", "INFO",
@@ -134,6 +131,5 @@ public final class Settings {
       LIMITS_ECHO_MESSAGES_PER_SECOND,
       CHANNELS_RULES, CHANNELS_MAX_PER_CONNECTION, CHANNELS_PUBLISHES_PER_SECOND, CHANNELS_REQUESTS_PER_SECOND,
       CHANNELS_API_KEY,
-      BENCH_ENABLED,
       LOG_LEVEL, LOG_FORMAT);
 }
