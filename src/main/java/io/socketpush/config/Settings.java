@@ -132,9 +132,6 @@ public final class Settings {
   public static final Setting<Integer> CHANNELS_PRESENCE_EVENTS_PER_SECOND = Setting.integer("channels.presenceEventsPerSecond", 20, 1, 1_000_000,
       "join/leave events per channel per second passed to its subscribers; beyond it they are counted into one presence summary per second");
 
-  public static final Setting<Boolean> BENCH_ENABLED = Setting.flag("bench.enabled", false,
-      "serve /ws/bench (the websocket-shootout protocol) for benchmarks; off in production, where one broadcast writes to every bench socket of the cluster");
-
   public static final Setting<String> LOG_FORMAT = Setting.choice("log.format", "text",
       "text, or json for one JSON object per line", "text", "json");
   public static final Setting<String> LOG_LEVEL = Setting.choice("log.level", "INFO",
@@ -159,7 +156,6 @@ public final class Settings {
       LIMITS_API_PUBLISHES_PER_SECOND_PER_IP, LIMITS_API_PUBLISHES_PER_SECOND_PER_KEY,
       CHANNELS_RULES, CHANNELS_MAX_PER_CONNECTION, CHANNELS_PUBLISHES_PER_SECOND, CHANNELS_REQUESTS_PER_SECOND,
       CHANNELS_API_KEY, CHANNELS_MAX_CHANNELS, CHANNELS_IDLE_TIMEOUT_MS, CHANNELS_PRESENCE_EVENTS_PER_SECOND,
-      BENCH_ENABLED,
       LOG_LEVEL, LOG_FORMAT,
       ADMIN_PASSWORD);
 }
