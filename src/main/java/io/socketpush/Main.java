@@ -116,7 +116,7 @@ public final class Main implements Callable<Integer> {
     } catch (Exception e) {
       log.warn("draining did not finish cleanly: {}", e.toString());
     }
-    long closing = System.nanoTime();
+    long closing = System.nanoTime(); // real elapsed time for the operator's log line, not the node's clock
     try {
       vertx.close().await(CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
       log.info("stopped{} in {} ms", service.cluster().enabled() ? " and left the cluster" : "",

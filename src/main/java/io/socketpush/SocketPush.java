@@ -44,14 +44,14 @@ public final class SocketPush {
   private String channelsDeployment;
   private final List<String> extensionDeployments = new CopyOnWriteArrayList<>();
 
-  private SocketPush(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
+  private SocketPush(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry, InstantSource clock) {
     this.vertx = vertx;
     this.config = config;
     ClusterManager cluster = VertxInternals.clusterManager(vertx);
-    this.node = new NodeState(registry, new HandshakePolicy(vertx, config), config.limits(), config.channels()::label, stats -> {
+    this.node = new NodeState(clock, registry, new HandshakePolicy(vertx, config, clock), config.limits(), config.channels()::label, stats -> {
       ChannelBackend backend = cluster instanceof HazelcastClusterManager hazelcast
           ? new HazelcastBackend(vertx, hazelcast.getHazelcastInstance(), stats)
-          : new LocalBackend(config.channels(), InstantSource.system(), stats);
+          : new LocalBackend(config.channels(), clock, stats);
       return new ChannelService(vertx, config.channels(), backend, stats);
     }, Extensions.load());
     Gauge.builder("socketpush.cluster.members", () -> cluster == null ? 1 : cluster.getNodes().size())
@@ -60,7 +60,17 @@ public final class SocketPush {
 
   /** Starts a node whose metrics go to a registry of its own (Vert.x's own metrics are then not scraped). */
   public static Future<SocketPush> start(Vertx vertx, ServiceConfig config) {
-    return start(vertx, config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    return start(vertx, config, InstantSource.system());
+  }
+
+  /** {@link #start(Vertx, ServiceConfig)} on a given clock (see {@link NodeState#clock()}). */
+  public static Future<SocketPush> start(Vertx vertx, ServiceConfig config, InstantSource clock) {
+    return start(vertx, config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), clock);
+  }
+
+  /** {@link #start(Vertx, ServiceConfig, PrometheusMeterRegistry, InstantSource)} on the system clock. */
+  public static Future<SocketPush> start(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
+    return start(vertx, config, registry, InstantSource.system());
   }
 
   /**
@@ -69,9 +79,11 @@ public final class SocketPush {
    * fan-outs listen), then the ticker.
    *
    * @param registry where the node's meters go: the one Vert.x reports to, so one scrape has both
+   * @param clock    where the node reads the time: {@link InstantSource#system()} but in tests
    */
-  public static Future<SocketPush> start(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
-    SocketPush app = new SocketPush(vertx, config, registry);
+  public static Future<SocketPush> start(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry,
+                                         InstantSource clock) {
+    SocketPush app = new SocketPush(vertx, config, registry, clock);
     int port = config.http().port() == 0 ? -1 : config.http().port();
     return vertx.deployVerticle(new ChannelsVerticle(app.node.channels()))
         .compose(id -> {
@@ -81,7 +93,7 @@ public final class SocketPush {
         .compose(v -> vertx.deployVerticle(() -> app.newHttpVerticle(port), new DeploymentOptions().setInstances(config.http().instances())))
         .compose(id -> {
           app.httpDeployment = id;
-          return vertx.deployVerticle(new TickerVerticle(config.tick(), app.node.stats(), LEADER_POLL_MS));
+          return vertx.deployVerticle(new TickerVerticle(config.tick(), app.node.stats(), LEADER_POLL_MS, clock));
         })
         .map(id -> {
           app.tickerDeployment = id;

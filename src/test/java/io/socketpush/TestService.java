@@ -15,6 +15,7 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.Shareable;
 
+import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
@@ -36,10 +37,15 @@ public final class TestService {
 
   /** Defaults, on a random port, with the given keys overridden (nested JSON as in conf/config.json). */
   public static Future<TestService> start(Vertx vertx, JsonObject overrides) {
+    return start(vertx, overrides, InstantSource.system());
+  }
+
+  /** {@link #start(Vertx, JsonObject)} on a clock the test controls, e.g. a {@link TestClock}. */
+  public static Future<TestService> start(Vertx vertx, JsonObject overrides, InstantSource clock) {
     JsonObject conf = new JsonObject()
         .put("http", new JsonObject().put("host", HOST).put("port", 0).put("instances", 2))
         .mergeIn(overrides, true);
-    return SocketPush.start(vertx, ServiceConfig.from(ConfigSources.of(conf)))
+    return SocketPush.start(vertx, ServiceConfig.from(ConfigSources.of(conf)), clock)
         .map(app -> new TestService(vertx, app));
   }
 
@@ -110,6 +116,21 @@ public final class TestService {
 
   public Future<JsonObject> stats() {
     return get("/api/stats").map(r -> r.body.toJsonObject());
+  }
+
+  /** Completes once {@code expected} subscribers follow the time channel on this node (sockets, streams, held polls). */
+  public Future<Void> timeSubscribers(int expected) {
+    return stats().compose(stats -> stats.getJsonObject("subscribers").getInteger("time", 0) == expected
+        ? Future.<Void>succeededFuture() : vertx.timer(50).compose(t -> timeSubscribers(expected)));
+  }
+
+  /**
+   * Completes once this node's ticker leads and has chosen its first boundary: from then on, moving the node's
+   * {@link TestClock} to a boundary makes exactly that tick.
+   */
+  public Future<Void> tickerLeading() {
+    return stats().compose(stats -> stats.getBoolean("leadingTicker", false) ? Future.<Void>succeededFuture()
+        : vertx.timer(50).compose(t -> tickerLeading()));
   }
 
   public record Response(int status, Buffer body) {

@@ -2,6 +2,7 @@ package io.socketpush.security;
 
 import io.socketpush.config.LimitsConfig;
 
+import java.time.InstantSource;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -16,9 +17,9 @@ public final class ConnectionLimits {
   private final ConcurrentHashMap<String, Integer> perIp = new ConcurrentHashMap<>();
   private final TokenBucket newConnections;
 
-  public ConnectionLimits(LimitsConfig config) {
+  public ConnectionLimits(LimitsConfig config, InstantSource clock) {
     this.config = config;
-    this.newConnections = config.newConnectionsPerSecond() > 0 ? new TokenBucket(config.newConnectionsPerSecond()) : null;
+    this.newConnections = config.newConnectionsPerSecond() > 0 ? new TokenBucket(config.newConnectionsPerSecond(), clock) : null;
   }
 
   /**

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocketHandshake;
 
+import java.time.InstantSource;
 import java.util.Base64;
 
 /**
@@ -17,9 +18,10 @@ public final class HandshakePolicy {
   private final TokenAuthenticator tokens;
   private final boolean tls;
 
-  public HandshakePolicy(Vertx vertx, ServiceConfig config) {
+  /** @param clock the node's clock: the rate of new connections is counted on it */
+  public HandshakePolicy(Vertx vertx, ServiceConfig config, InstantSource clock) {
     this.origins = new OriginPolicy(config.security().allowedOrigins(), config.security().requireOrigin());
-    this.limits = new ConnectionLimits(config.limits());
+    this.limits = new ConnectionLimits(config.limits(), clock);
     this.tokens = new TokenAuthenticator(vertx, config.security().jwt());
     this.tls = config.security().tls();
   }

@@ -1,25 +1,32 @@
 package io.socketpush.security;
 
+import java.time.InstantSource;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A {@link TokenBucket} per key (a client address, an API key), shared by the node's event loops. The map
- * holds only keys used in the last {@link #IDLE_NANOS}: a bucket idle that long is full again, so dropping it
+ * holds only keys used in the last {@link #IDLE_MS}: a bucket idle that long is full again, so dropping it
  * changes nothing, and one sweep a second (by whichever thread comes first) keeps a flood of addresses from
  * growing the map beyond the addresses of the last two seconds.
  */
 public final class RatePerKey {
-  static final long IDLE_NANOS = 2_000_000_000L;
-  private static final long SWEEP_NANOS = 1_000_000_000L;
+  static final long IDLE_MS = 2_000;
+  private static final long SWEEP_MS = 1_000;
 
   private final int rate;
+  private final InstantSource clock;
   private final ConcurrentHashMap<String, Entry> buckets = new ConcurrentHashMap<>();
-  private final AtomicLong lastSweepNanos = new AtomicLong(System.nanoTime());
+  private final AtomicLong lastSweepMs;
 
-  /** @param rate permits per second per key, burst of one second's worth; 0: no limit */
-  public RatePerKey(int rate) {
+  /**
+   * @param rate  permits per second per key, burst of one second's worth; 0: no limit
+   * @param clock the node's clock
+   */
+  public RatePerKey(int rate, InstantSource clock) {
     this.rate = rate;
+    this.clock = clock;
+    this.lastSweepMs = new AtomicLong(clock.millis());
   }
 
   /** Takes a permit of {@code key}'s bucket; false if it has none left. */
@@ -27,11 +34,11 @@ public final class RatePerKey {
     if (rate <= 0) {
       return true;
     }
-    long now = System.nanoTime();
+    long now = clock.millis();
     sweepIfDue(now);
-    Entry entry = buckets.computeIfAbsent(key, k -> new Entry(new TokenBucket(rate)));
+    Entry entry = buckets.computeIfAbsent(key, k -> new Entry(new TokenBucket(rate, clock)));
     synchronized (entry) {
-      entry.lastUsedNanos = now;
+      entry.lastUsedMs = now;
       return entry.bucket.tryTake();
     }
   }
@@ -42,11 +49,11 @@ public final class RatePerKey {
   }
 
   private void sweepIfDue(long now) {
-    long last = lastSweepNanos.get();
-    if (now - last >= SWEEP_NANOS && lastSweepNanos.compareAndSet(last, now)) {
+    long last = lastSweepMs.get();
+    if (now - last >= SWEEP_MS && lastSweepMs.compareAndSet(last, now)) {
       buckets.values().removeIf(entry -> {
         synchronized (entry) {
-          return now - entry.lastUsedNanos >= IDLE_NANOS;
+          return now - entry.lastUsedMs >= IDLE_MS;
         }
       });
     }
@@ -54,7 +61,7 @@ public final class RatePerKey {
 
   private static final class Entry {
     private final TokenBucket bucket;
-    private long lastUsedNanos;
+    private long lastUsedMs;
 
     Entry(TokenBucket bucket) {
       this.bucket = bucket;

@@ -57,8 +57,8 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     Hub hub = new Hub(node.stats());
-    fanOut = new TickFanOut(vertx, hub, node.stats(), config.tick().periodMs());
-    sessions = new SessionRegistry(vertx, config.ws(), node.stats());
+    fanOut = new TickFanOut(vertx, hub, node.stats(), config.tick().periodMs(), node.clock());
+    sessions = new SessionRegistry(vertx, config.ws(), node.stats(), node.clock());
     Endpoint echo = new EchoEndpoint(config.limits().echoMessagesPerSecond());
     Endpoint time = new TimeEndpoint(hub);
     for (String path : new String[] {"/ws/echo", "/z/test_socket", "/z/test_socket/"}) {
@@ -70,7 +70,7 @@ public final class HttpVerticle extends VerticleBase {
     channelFanOut = new ChannelFanOut(vertx, hub, node.channels(), fanOut, node.stats(), config.tick().periodMs());
     endpoints.put("/ws", new ChannelEndpoint(channelFanOut));
     stopExtensions = node.extensions().onEventLoop(context, hub, endpoints);
-    transports = new Transports(vertx, config, node.handshakes(), node.stats(), node::draining, hub, fanOut, channelFanOut);
+    transports = new Transports(vertx, config, node.handshakes(), node.stats(), node::draining, hub, fanOut, channelFanOut, node.clock());
     HttpServerOptions options = new HttpServerOptions()
         .setMaxWebSocketFrameSize(config.ws().maxMessageBytes())
         .setMaxWebSocketMessageSize(config.ws().maxMessageBytes())
@@ -90,7 +90,7 @@ public final class HttpVerticle extends VerticleBase {
           .setCertPath(config.security().tlsCert()).setKeyPath(config.security().tlsKey()));
     }
     Failures failures = new Failures(node.stats());
-    deadlines = new RequestDeadlines(vertx, config.limits(), node.pendingRequests(), node.stats());
+    deadlines = new RequestDeadlines(vertx, config.limits(), node.pendingRequests(), node.stats(), node.clock());
     server = vertx.createHttpServer(options)
         .connectionHandler(deadlines::accepted)
         .requestHandler(Routes.create(vertx, node, transports, new ChannelApi(node, failures), failures))

@@ -9,15 +9,17 @@ import io.socketpush.security.HandshakePolicy;
 import io.socketpush.security.PendingRequests;
 import io.socketpush.security.RatePerKey;
 
+import java.time.InstantSource;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
- * What the verticles of one node share: its counters, its channels and whether it is draining. Made once by
+ * What the verticles of one node share: its clock, its counters, its channels and whether it is draining. Made once by
  * {@link SocketPush} and handed to each verticle; no static state.
  */
 public final class NodeState {
+  private final InstantSource clock;
   private final PushStats stats;
   private final HandshakePolicy handshakes;
   private final Extensions extensions;
@@ -27,17 +29,27 @@ public final class NodeState {
   private final RatePerKey apiPublishesPerIp;
   private final RatePerKey apiPublishesPerKey;
 
-  public NodeState(MeterRegistry registry, HandshakePolicy handshakes, LimitsConfig limits, UnaryOperator<String> channelLabel,
-            Function<PushStats, ChannelService> channels, Extensions extensions) {
+  public NodeState(InstantSource clock, MeterRegistry registry, HandshakePolicy handshakes, LimitsConfig limits,
+            UnaryOperator<String> channelLabel, Function<PushStats, ChannelService> channels, Extensions extensions) {
+    this.clock = clock;
     this.extensions = extensions;
     this.stats = new PushStats(registry, channelLabel);
     this.channels = channels.apply(stats);
     this.handshakes = handshakes;
     this.pendingRequests = new PendingRequests(limits.pendingRequestsPerIp());
-    this.apiPublishesPerIp = new RatePerKey(limits.apiPublishesPerSecondPerIp());
-    this.apiPublishesPerKey = new RatePerKey(limits.apiPublishesPerSecondPerKey());
+    this.apiPublishesPerIp = new RatePerKey(limits.apiPublishesPerSecondPerIp(), clock);
+    this.apiPublishesPerKey = new RatePerKey(limits.apiPublishesPerSecondPerKey(), clock);
     Gauge.builder("socketpush.http.pending", pendingRequests::total)
         .description("plain HTTP connections waiting for a request's head or body (idle keep-alive included)").register(registry);
+  }
+
+  /**
+   * Where every component of the node outside the channels reads the time (ticks, sweeps, expiries, rates,
+   * deadlines): {@link InstantSource#system()} in production, a clock a test moves in tests. Vert.x timers
+   * still fire on real time; what they compare against comes from here.
+   */
+  public InstantSource clock() {
+    return clock;
   }
 
   /** Plain HTTP connections waiting for a request, per client address: the node's, shared by its event loops. */

@@ -8,6 +8,7 @@ import io.socketpush.security.PendingRequests;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -40,18 +41,24 @@ final class RequestDeadlines {
   private final Vertx vertx;
   private final PendingRequests pending;
   private final PushStats stats;
-  private final long headerTimeoutNanos;
-  private final long bodyTimeoutNanos;
+  private final InstantSource clock;
+  private final long headerTimeoutMs;
+  private final long bodyTimeoutMs;
   private final long sweepMs;
   private final Set<RequestWatch> watches = new LinkedHashSet<>();
   private long timer = -1;
 
-  RequestDeadlines(Vertx vertx, LimitsConfig limits, PendingRequests pending, PushStats stats) {
+  /**
+   * @param clock the node's clock, on which the deadlines are kept (to the millisecond; a wall clock set back
+   *              lengthens them by as much, which a bound of seconds can afford)
+   */
+  RequestDeadlines(Vertx vertx, LimitsConfig limits, PendingRequests pending, PushStats stats, InstantSource clock) {
     this.vertx = vertx;
     this.pending = pending;
     this.stats = stats;
-    this.headerTimeoutNanos = limits.httpHeaderTimeoutMs() * 1_000_000L;
-    this.bodyTimeoutNanos = limits.httpBodyTimeoutMs() * 1_000_000L;
+    this.clock = clock;
+    this.headerTimeoutMs = limits.httpHeaderTimeoutMs();
+    this.bodyTimeoutMs = limits.httpBodyTimeoutMs();
     // a deadline is kept within a quarter of the shorter timeout, and at most a second late
     this.sweepMs = Math.max(10, Math.min(1000, Math.min(limits.httpHeaderTimeoutMs(), limits.httpBodyTimeoutMs()) / 4));
   }
@@ -80,17 +87,21 @@ final class RequestDeadlines {
       channel.close();
       return;
     }
-    RequestWatch watch = new RequestWatch(this, ip, System.nanoTime());
+    RequestWatch watch = new RequestWatch(this, ip, nowMs());
     watches.add(watch);
     VertxInternals.addBeforeHttpHandler(channel, HANDLER, watch);
   }
 
-  long headerTimeoutNanos() {
-    return headerTimeoutNanos;
+  long nowMs() {
+    return clock.millis();
   }
 
-  long bodyTimeoutNanos() {
-    return bodyTimeoutNanos;
+  long headerTimeoutMs() {
+    return headerTimeoutMs;
+  }
+
+  long bodyTimeoutMs() {
+    return bodyTimeoutMs;
   }
 
   /** A watched connection waits again (a response ended): false if its address has no slot left. */
@@ -112,7 +123,7 @@ final class RequestDeadlines {
   }
 
   private void sweep() {
-    long now = System.nanoTime();
+    long now = nowMs();
     for (RequestWatch watch : new ArrayList<>(watches)) {
       String reason = watch.overdue(now);
       if (reason != null) {

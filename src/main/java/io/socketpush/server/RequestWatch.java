@@ -23,17 +23,17 @@ final class RequestWatch extends ChannelDuplexHandler {
   private final String ip;
   private ChannelHandlerContext ctx;
   private Phase phase = Phase.HEAD;
-  private long deadlineNanos;
+  private long deadlineMs;
   private boolean holding = true; // the slot taken at accept
   /** Request heads read whose responses have not ended yet. */
   private int outstanding;
   private boolean bodyDone = true;
   private boolean upgrade;
 
-  RequestWatch(RequestDeadlines owner, String ip, long acceptedNanos) {
+  RequestWatch(RequestDeadlines owner, String ip, long acceptedMs) {
     this.owner = owner;
     this.ip = ip;
-    this.deadlineNanos = acceptedNanos + owner.headerTimeoutNanos();
+    this.deadlineMs = acceptedMs + owner.headerTimeoutMs();
   }
 
   @Override
@@ -56,7 +56,7 @@ final class RequestWatch extends ChannelDuplexHandler {
       outstanding++;
       bodyDone = false;
       upgrade = request.headers().containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
-      deadlineNanos = System.nanoTime() + owner.bodyTimeoutNanos();
+      deadlineMs = owner.nowMs() + owner.bodyTimeoutMs();
     }
     if (msg instanceof LastHttpContent) {
       bodyDone = true;
@@ -88,7 +88,7 @@ final class RequestWatch extends ChannelDuplexHandler {
         : !bodyDone ? Phase.BODY
         : Phase.ANSWERING;
     if (next == Phase.HEAD && phase != Phase.HEAD) {
-      deadlineNanos = System.nanoTime() + owner.headerTimeoutNanos(); // keep-alive: the next head from now
+      deadlineMs = owner.nowMs() + owner.headerTimeoutMs(); // keep-alive: the next head from now
     }
     phase = next;
     boolean waiting = phase != Phase.ANSWERING;
@@ -106,7 +106,7 @@ final class RequestWatch extends ChannelDuplexHandler {
 
   /** Why it is overdue at {@code now}, or null if it is not. */
   String overdue(long now) {
-    if (phase == Phase.ANSWERING || now - deadlineNanos < 0) {
+    if (phase == Phase.ANSWERING || now - deadlineMs < 0) {
       return null;
     }
     return switch (phase) {

@@ -10,6 +10,8 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
+import java.time.InstantSource;
+
 /**
  * Takes each tick from the event bus and hands it to the hub of its event loop. One consumer per HTTP
  * verticle instance, never one per socket. A tick whose {@code ts} is not above the last one seen is
@@ -30,12 +32,17 @@ public final class TickFanOut {
   private final Hub hub;
   private final PushStats stats;
   private final long periodMs;
+  private final InstantSource clock;
   private MessageConsumer<JsonObject> consumer;
   private long lastTs;
   private Publication latest;
 
-  /** @param periodMs the tick period: a tick that comes more than one and a half periods after the last is a gap */
-  public TickFanOut(Vertx vertx, Hub hub, PushStats stats, long periodMs) {
+  /**
+   * @param periodMs the tick period: a tick that comes more than one and a half periods after the last is a gap
+   * @param clock    the node's clock: when a tick was received, and how long after its {@code ts}
+   */
+  public TickFanOut(Vertx vertx, Hub hub, PushStats stats, long periodMs, InstantSource clock) {
+    this.clock = clock;
     this.vertx = vertx;
     this.hub = hub;
     this.stats = stats;
@@ -63,13 +70,13 @@ public final class TickFanOut {
       return;
     }
     if (lastTs != 0 && ts - lastTs > periodMs * 3 / 2) {
-      // ticks missed, e.g. while the ticker failed over; rounded, as ticks land a few ms after their boundary
+      // ticks missed, e.g. while the ticker failed over; rounded, as a new leader's first tick may be off the boundary
       stats.tickGap(Math.round((double) (ts - lastTs) / periodMs) - 1);
     }
     lastTs = ts;
-    latest = new Publication(CHANNEL, Publication.Kind.PUBLICATION, tick, ts / periodMs, epoch(periodMs), ts,
-        System.currentTimeMillis());
+    long now = clock.millis();
+    latest = new Publication(CHANNEL, Publication.Kind.PUBLICATION, tick, ts / periodMs, epoch(periodMs), ts, now);
     int delivered = hub.publish(latest);
-    stats.tickFannedOut(delivered, System.currentTimeMillis() - ts);
+    stats.tickFannedOut(delivered, clock.millis() - ts);
   }
 }

@@ -12,6 +12,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
+import java.time.InstantSource;
 import java.time.format.DateTimeFormatter;
 
 /**
@@ -22,15 +23,24 @@ import java.time.format.DateTimeFormatter;
  * the others poll for the lock with a short timeout, so when the holder dies another takes over.
  * Standalone, the lock is local and the only ticker takes it at once. Every ticker follows the
  * published ticks, so a new leader continues with a {@code ts} above the last one ever published.
+ *
+ * <p>The time comes from the node's clock, and a tick's {@code ts} is the period boundary it stands for, not
+ * the moment its timer happened to fire: consecutive ticks are exactly a period apart (or a multiple, if the
+ * timer was late by a whole period), whatever the load. Vert.x timers fire on real time and the clock says
+ * whether a boundary has come: the ticker looks at it at least every {@value #MAX_WAIT_MS} ms, so a clock that
+ * a test moves forward is followed within that, and a clock that stands still publishes nothing.
  */
 public final class TickerVerticle extends VerticleBase {
   static final String LOCK = "socket-push.ticker";
+  /** The longest the ticker sleeps without looking at the clock. */
+  static final long MAX_WAIT_MS = 1000;
   private static final Logger LOG = LoggerFactory.getLogger(TickerVerticle.class);
 
   private final TickConfig config;
   private final PushStats stats;
   private final long leaderPollMs;
   private final DateTimeFormatter formatter;
+  private final InstantSource clock;
   private MessageConsumer<JsonObject> follower;
   private Lock lock;
   private long lastTs;
@@ -38,8 +48,9 @@ public final class TickerVerticle extends VerticleBase {
   private long timer = -1;
   private boolean stopped;
 
-  public TickerVerticle(TickConfig config, PushStats stats, long leaderPollMs) {
+  public TickerVerticle(TickConfig config, PushStats stats, long leaderPollMs, InstantSource clock) {
     this.config = config;
+    this.clock = clock;
     this.stats = stats;
     this.leaderPollMs = leaderPollMs;
     this.formatter = config.formatter();
@@ -90,24 +101,39 @@ public final class TickerVerticle extends VerticleBase {
       return;
     }
     lock = acquired;
-    stats.leadingTicker(true);
-    LOG.info("this node now publishes the time ticks every {} ms", config.periodMs());
     nextDue = 0;
     schedule();
+    stats.leadingTicker(true); // once the first boundary is chosen: a test may move the clock on seeing it
+    LOG.info("this node now publishes the time ticks every {} ms", config.periodMs());
   }
 
   private void schedule() {
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     long period = config.periodMs();
     nextDue = nextDue > now ? nextDue : now - now % period + period;
-    timer = vertx.setTimer(Math.max(1, nextDue - now), t -> tick());
+    waitFor(now);
   }
 
-  private void tick() {
+  private void waitFor(long now) {
+    timer = vertx.setTimer(Math.max(1, Math.min(MAX_WAIT_MS, nextDue - now)), t -> due());
+  }
+
+  private void due() {
     if (stopped) {
       return;
     }
-    long ts = Math.max(System.currentTimeMillis(), lastTs + 1);
+    long now = clock.millis();
+    if (now < nextDue) {
+      waitFor(now); // a period longer than the longest wait, or a timer that ran ahead of the clock
+      return;
+    }
+    tick(now);
+  }
+
+  private void tick(long now) {
+    long period = config.periodMs();
+    // the boundary last passed: the one it was due at, or a later one if the timer was late or the clock moved
+    long ts = Math.max(now - now % period, lastTs + 1);
     lastTs = ts;
     JsonObject tick = new JsonObject()
         .put("time", formatter.format(Instant.ofEpochMilli(ts)))
@@ -115,7 +141,7 @@ public final class TickerVerticle extends VerticleBase {
         .put("zone", config.zone().getId());
     vertx.eventBus().publish(TimeAddresses.TIME_TICKS, tick);
     stats.tickPublished();
-    nextDue += config.periodMs();
+    nextDue = ts - ts % period + period;
     schedule();
   }
 }

@@ -23,10 +23,10 @@ final class AccessLines {
     }
   }
 
-  static void closed(String endpoint, SocketAddress remote, int code, long openedAtMs, long messagesOut) {
+  static void closed(String endpoint, SocketAddress remote, int code, long durationMs, long messagesOut) {
     if (LOG.isInfoEnabled()) {
       LOG.info("stream closed endpoint={} remote={} code={} durationMs={} messagesOut={}", endpoint, remote, code,
-          System.currentTimeMillis() - openedAtMs, messagesOut);
+          durationMs, messagesOut);
     }
   }
 }

@@ -12,6 +12,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -37,12 +38,15 @@ final class LongPoll {
   private final Gate gate;
   private final EndpointMeters meters;
   private final long timeoutMs;
+  private final InstantSource clock;
   /** In arrival order, hence in deadline order. */
   private final Set<Held> held = new LinkedHashSet<>();
   private long sweepTimer = -1;
 
-  LongPoll(Vertx vertx, long timeoutMs, Hub hub, TickFanOut fanOut, Gate gate, EndpointMeters meters) {
+  /** @param clock the node's clock: a held request's deadline is on it, checked by a real-time sweep */
+  LongPoll(Vertx vertx, long timeoutMs, Hub hub, TickFanOut fanOut, Gate gate, EndpointMeters meters, InstantSource clock) {
     this.vertx = vertx;
+    this.clock = clock;
     this.timeoutMs = timeoutMs;
     this.hub = hub;
     this.fanOut = fanOut;
@@ -52,7 +56,7 @@ final class LongPoll {
 
   void start() {
     // late by at most a quarter of the timeout, and never more than a second
-    sweepTimer = vertx.setPeriodic(Math.max(20, Math.min(1000, timeoutMs / 4)), t -> expire(System.currentTimeMillis()));
+    sweepTimer = vertx.setPeriodic(Math.max(20, Math.min(1000, timeoutMs / 4)), t -> expire(clock.millis()));
   }
 
   void stop() {
@@ -110,7 +114,7 @@ final class LongPoll {
   }
 
   private void hold(HttpServerRequest request, long after, HandshakePolicy.Admission admission) {
-    Held h = new Held(request, after, admission, System.currentTimeMillis() + timeoutMs);
+    Held h = new Held(request, after, admission, clock.millis() + timeoutMs);
     held.add(h);
     hub.subscribe(TickFanOut.CHANNEL, h);
     request.response().closeHandler(v -> h.finish(null, CLIENT_WENT_AWAY));

@@ -21,6 +21,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 
 import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -62,6 +63,7 @@ final class SockJsSessions {
   private final Gate gate;
   private final TokenExpiry tokenExpiry;
   private final PushStats stats;
+  private final InstantSource clock;
   private final EndpointMeters meters;
   private final Function<Session, Conversation> conversations;
   private final int writeQueueMaxChars;
@@ -78,9 +80,10 @@ final class SockJsSessions {
    * @param endpoint      the {@code endpoint} of its meters and access lines
    * @param conversations starts what an admitted session does
    */
-  SockJsSessions(Vertx vertx, ServiceConfig config, Gate gate, TokenExpiry tokenExpiry, PushStats stats, String path,
-                 String endpoint, Function<Session, Conversation> conversations) {
+  SockJsSessions(Vertx vertx, ServiceConfig config, Gate gate, TokenExpiry tokenExpiry, PushStats stats, InstantSource clock,
+                 String path, String endpoint, Function<Session, Conversation> conversations) {
     this.vertx = vertx;
+    this.clock = clock;
     this.path = path;
     this.gate = gate;
     this.tokenExpiry = tokenExpiry;
@@ -207,7 +210,7 @@ final class SockJsSessions {
   final class Session {
     private final SockJSSocket socket;
     private final Promise<Void> closed = Promise.promise();
-    private final long openedAtMs = System.currentTimeMillis();
+    private final long openedAtMs = clock.millis();
     private HandshakePolicy.Admission admission;
     private TokenExpiry.Watch expiry;
     private Conversation conversation;
@@ -300,7 +303,7 @@ final class SockJsSessions {
         }
         admission.release().run();
         meters.closed(code);
-        AccessLines.closed(meters.name(), socket.remoteAddress(), code, openedAtMs, messagesOut);
+        AccessLines.closed(meters.name(), socket.remoteAddress(), code, clock.millis() - openedAtMs, messagesOut);
         socket.close(code, reason);
       }
       return closed.future();

@@ -18,6 +18,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 
 import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -56,6 +57,7 @@ final class SseStreams {
   private final Gate gate;
   private final TokenExpiry tokenExpiry;
   private final PushStats stats;
+  private final InstantSource clock;
   private final long heartbeatMs;
   private final int writeQueueMaxBytes;
   private final long slowConsumerCloseMs;
@@ -63,8 +65,9 @@ final class SseStreams {
   private long heartbeatTimer = -1;
   private boolean draining;
 
-  SseStreams(Vertx vertx, ServiceConfig config, Gate gate, TokenExpiry tokenExpiry, PushStats stats) {
+  SseStreams(Vertx vertx, ServiceConfig config, Gate gate, TokenExpiry tokenExpiry, PushStats stats, InstantSource clock) {
     this.vertx = vertx;
+    this.clock = clock;
     this.gate = gate;
     this.tokenExpiry = tokenExpiry;
     this.stats = stats;
@@ -135,7 +138,7 @@ final class SseStreams {
   }
 
   private void heartbeat() {
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     for (Stream stream : new ArrayList<>(streams)) {
       if (!stream.skippedIfFull(now)) {
         stream.response.write(PING);
@@ -197,7 +200,7 @@ final class SseStreams {
           .setChunked(true)
           .setWriteQueueMaxSize(writeQueueMaxBytes);
       opened = true;
-      openedAtMs = System.currentTimeMillis();
+      openedAtMs = clock.millis();
       streams.add(this);
       expiry = tokenExpiry.watch(admission, () -> close(TOKEN_EXPIRED, false));
       meters.opened();
@@ -263,7 +266,7 @@ final class SseStreams {
         streams.remove(this);
         expiry.cancel();
         meters.closed(code);
-        AccessLines.closed(meters.name(), request.remoteAddress(), code, openedAtMs, messagesOut);
+        AccessLines.closed(meters.name(), request.remoteAddress(), code, clock.millis() - openedAtMs, messagesOut);
         if (drop) {
           request.connection().close();
         } else if (!response.ended() && !response.closed()) {

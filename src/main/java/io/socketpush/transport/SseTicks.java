@@ -9,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 
+import java.time.InstantSource;
 import java.util.function.Function;
 
 /**
@@ -23,9 +24,11 @@ final class SseTicks implements SseStreams.Source {
 
   private final Hub hub;
   private final TickFanOut fanOut;
+  private final InstantSource clock;
 
-  SseTicks(Hub hub, TickFanOut fanOut) {
+  SseTicks(Hub hub, TickFanOut fanOut, InstantSource clock) {
     this.hub = hub;
+    this.clock = clock;
     this.fanOut = fanOut;
   }
 
@@ -35,7 +38,7 @@ final class SseTicks implements SseStreams.Source {
     boolean behind = latest != null && latest.ts() > lastTs(SseStreams.lastEventId(ctx.request()));
     stream.open(behind ? null : HELLO);
     if (behind) {
-      stream.write(latest.encoded(EVENT), System.currentTimeMillis()); // a new client, or one that missed ticks
+      stream.write(latest.encoded(EVENT), clock.millis()); // a new client, or one that missed ticks
     }
     Subscriber subscriber = tick -> stream.write(tick.encoded(EVENT), tick.receivedAtMs());
     hub.subscribe(TickFanOut.CHANNEL, subscriber);

@@ -3,6 +3,7 @@ package io.socketpush.transport;
 import io.socketpush.security.HandshakePolicy;
 import io.vertx.core.Vertx;
 
+import java.time.InstantSource;
 import java.util.Comparator;
 import java.util.PriorityQueue;
 
@@ -32,15 +33,18 @@ final class TokenExpiry {
   private static final Watch NONE = new Watch(0, null);
 
   private final Vertx vertx;
+  private final InstantSource clock;
   private final PriorityQueue<Watch> watches = new PriorityQueue<>(Comparator.comparingLong(w -> w.atMs));
   private long timer = -1;
 
-  TokenExpiry(Vertx vertx) {
+  /** @param clock the node's clock, which the tokens' {@code exp} is compared with */
+  TokenExpiry(Vertx vertx, InstantSource clock) {
     this.vertx = vertx;
+    this.clock = clock;
   }
 
   void start() {
-    timer = vertx.setPeriodic(CHECK_MS, t -> expire(System.currentTimeMillis()));
+    timer = vertx.setPeriodic(CHECK_MS, t -> expire(clock.millis()));
   }
 
   void stop() {

@@ -12,6 +12,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
 
+import java.time.InstantSource;
 import java.util.regex.Pattern;
 import java.util.function.BooleanSupplier;
 
@@ -48,18 +49,18 @@ public final class Transports {
   private final Endpoint channelsFramedWebSocket;
 
   public Transports(Vertx vertx, ServiceConfig config, HandshakePolicy handshakes, PushStats stats, BooleanSupplier draining,
-                    Hub hub, TickFanOut fanOut, ChannelFanOut channels) {
+                    Hub hub, TickFanOut fanOut, ChannelFanOut channels, InstantSource clock) {
     Gate gate = new Gate(handshakes, stats, draining);
-    this.tokenExpiry = new TokenExpiry(vertx);
+    this.tokenExpiry = new TokenExpiry(vertx, clock);
     this.poll = new Poll(fanOut, gate, stats.endpoint("poll"));
     this.longPoll = new LongPoll(vertx, config.transports().longPollTimeoutMs(), hub, fanOut, gate,
-        stats.endpoint("longpoll"));
-    this.sse = new SseStreams(vertx, config, gate, tokenExpiry, stats);
-    this.sseTicks = new SseTicks(hub, fanOut);
+        stats.endpoint("longpoll"), clock);
+    this.sse = new SseStreams(vertx, config, gate, tokenExpiry, stats, clock);
+    this.sseTicks = new SseTicks(hub, fanOut, clock);
     this.sseChannels = new SseChannels(channels);
-    this.sockJsTime = new SockJsSessions(vertx, config, gate, tokenExpiry, stats, SockJsConversations.TIME_PATH, "sockjs",
+    this.sockJsTime = new SockJsSessions(vertx, config, gate, tokenExpiry, stats, clock, SockJsConversations.TIME_PATH, "sockjs",
         SockJsConversations.ticks(hub));
-    this.sockJsChannels = new SockJsSessions(vertx, config, gate, tokenExpiry, stats, SockJsConversations.CHANNELS_PATH,
+    this.sockJsChannels = new SockJsSessions(vertx, config, gate, tokenExpiry, stats, clock, SockJsConversations.CHANNELS_PATH,
         SOCKJS_CHANNELS, SockJsConversations.channels(channels));
     this.sockJsWebSocket = new SockJsWebSocket(hub, stats, config.ws().slowConsumerCloseMs());
     this.channelsRawWebSocket = new ChannelEndpoint(SOCKJS_CHANNELS, channels, ChannelEndpoint.Framing.PLAIN);

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocket;
 
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -27,13 +28,16 @@ public final class SessionRegistry {
   private final Vertx vertx;
   private final WebSocketConfig config;
   private final PushStats stats;
+  private final InstantSource clock;
   private final Set<WsSession> sessions = new LinkedHashSet<>();
   private final DirectWrites directWrites = DirectWrites.create();
   private WsSession[] snapshot = NONE;
   private long sweepTimer = -1;
 
-  public SessionRegistry(Vertx vertx, WebSocketConfig config, PushStats stats) {
+  /** @param clock the node's clock: the sweep runs on a real-time timer and judges the sockets by this clock */
+  public SessionRegistry(Vertx vertx, WebSocketConfig config, PushStats stats, InstantSource clock) {
     this.vertx = vertx;
+    this.clock = clock;
     this.config = config;
     this.stats = stats;
   }
@@ -47,7 +51,7 @@ public final class SessionRegistry {
     if (directWrites != null) {
       directWrites.apply(ws); // before anything is written: about 4 KB less per socket
     }
-    WsSession session = new WsSession(ws, endpoint, config, stats, admission.principal(), System.currentTimeMillis());
+    WsSession session = new WsSession(ws, endpoint, config, stats, admission.principal(), clock);
     sessions.add(session);
     snapshot = null;
     session.start(() -> {
@@ -74,7 +78,7 @@ public final class SessionRegistry {
   }
 
   private void sweep() {
-    long now = System.currentTimeMillis();
+    long now = clock.millis();
     if (snapshot == null) {
       snapshot = sessions.toArray(NONE);
     }

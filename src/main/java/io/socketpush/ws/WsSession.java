@@ -22,6 +22,8 @@ import io.vertx.core.http.WebSocketFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.InstantSource;
+
 /**
  * One accepted WebSocket and what the server tracks about it: when it was last heard from, since
  * when its write queue is full, what it sent and was sent. Lives on the event loop that accepted it.
@@ -42,6 +44,7 @@ public final class WsSession implements Subscriber {
   private final PushStats stats;
   private final EndpointMeters meters;
   private final MessageGuard guard;
+  private final InstantSource clock;
   private final long openedAtMs;
   private final String subject;
   private final long expiresAtMs;
@@ -58,8 +61,11 @@ public final class WsSession implements Subscriber {
   private final Promise<Void> closed = Promise.promise();
   private Object attachment;
 
+  /** @param clock the node's clock: idle, ping, expiry and close timing are measured on it, as the sweep's {@code nowMs} */
   WsSession(ServerWebSocket ws, Endpoint endpoint, WebSocketConfig config, PushStats stats, Principal principal,
-            long nowMs) {
+            InstantSource clock) {
+    long nowMs = clock.millis();
+    this.clock = clock;
     this.ws = ws;
     this.endpoint = endpoint;
     this.config = config;
@@ -69,8 +75,8 @@ public final class WsSession implements Subscriber {
     this.openedAtMs = nowMs;
     this.subject = principal == null ? null : principal.subject();
     this.expiresAtMs = principal == null ? 0 : principal.expiresAtMs();
-    this.inbound = endpoint.messagesPerSecond() > 0 ? new TokenBucket(endpoint.messagesPerSecond()) : null;
-    this.frames = new TokenBucket(config.framesPerSecond());
+    this.inbound = endpoint.messagesPerSecond() > 0 ? new TokenBucket(endpoint.messagesPerSecond(), clock) : null;
+    this.frames = new TokenBucket(config.framesPerSecond(), clock);
     this.lastHeardMs = nowMs;
     ws.setWriteQueueMaxSize(config.writeQueueMaxBytes());
     this.raw = RawSocket.of(ws);
@@ -87,7 +93,7 @@ public final class WsSession implements Subscriber {
       int code = closeCode != 0 ? closeCode : ws.closeStatusCode() == null ? 1006 : ws.closeStatusCode();
       meters.closed(code);
       AccessLog.closed(this, code, closeReason != null ? closeReason : ws.closeReason(),
-          System.currentTimeMillis() - openedAtMs, messagesIn, messagesOut);
+          clock.millis() - openedAtMs, messagesIn, messagesOut);
     });
     meters.opened();
     AccessLog.opened(this);
@@ -184,7 +190,7 @@ public final class WsSession implements Subscriber {
     if (closeCode == 0) {
       closeCode = code;
       closeReason = reason;
-      closingSinceMs = System.currentTimeMillis();
+      closingSinceMs = clock.millis();
       ws.close(code, reason);
     }
     return closed.future();
@@ -235,7 +241,7 @@ public final class WsSession implements Subscriber {
     if (closeCode != 0) {
       return; // closing: nothing more this client sends is used
     }
-    lastHeardMs = System.currentTimeMillis();
+    lastHeardMs = clock.millis();
     if (!frames.tryTake()) {
       stats.closedOverLimit(PushStats.LIMIT_FRAMES);
       close(CloseCodes.POLICY_VIOLATION, "too many frames");

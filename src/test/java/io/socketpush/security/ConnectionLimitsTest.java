@@ -19,7 +19,7 @@ class ConnectionLimitsTest {
    */
   @Test
   void aCloseAndAnOpenRacingOnTwoThreadsNeverAdmitOneOverTheAddressLimit() throws Exception {
-    ConnectionLimits limits = new ConnectionLimits(new LimitsConfig(0, 1, 0, 0, 0, 10_000, 30_000, 0, 0));
+    ConnectionLimits limits = new ConnectionLimits(new LimitsConfig(0, 1, 0, 0, 0, 10_000, 30_000, 0, 0), java.time.InstantSource.system());
     AtomicInteger held = new AtomicInteger();
     AtomicReference<String> overLimit = new AtomicReference<>();
     CyclicBarrier start = new CyclicBarrier(2);

@@ -50,8 +50,8 @@ class SockJsSessionsTest {
     ServiceConfig config = ServiceConfig.from(ConfigSources.of(new JsonObject()));
     AtomicInteger conversations = new AtomicInteger();
     AtomicInteger ended = new AtomicInteger();
-    SockJsSessions sessions = new SockJsSessions(vertx, config, new Gate(service.app().node().handshakes(), service.app().node().stats(), service.app().node()::draining), new TokenExpiry(vertx), service.app().node().stats(),
-        "/sockjs/test", "sockjs-test", session -> {
+    SockJsSessions sessions = new SockJsSessions(vertx, config, new Gate(service.app().node().handshakes(), service.app().node().stats(), service.app().node()::draining), new TokenExpiry(vertx, service.app().node().clock()), service.app().node().stats(),
+        service.app().node().clock(), "/sockjs/test", "sockjs-test", session -> {
           conversations.incrementAndGet();
           return new SockJsSessions.Conversation() {
             @Override
