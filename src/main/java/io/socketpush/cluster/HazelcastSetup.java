@@ -34,7 +34,11 @@ public final class HazelcastSetup {
     config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(MAX_NO_HEARTBEAT_SECONDS));
     // the master waits this long for more members before admitting one: 5 s by default
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
+    // listen on cluster.host only, and connect to other members from it too: otherwise a member on
+    // 127.0.0.12 reaches 127.0.0.11 from 127.0.0.1, and a rule on member addresses (docs/partitions.md)
+    // or a firewall between hosts with several addresses cannot tell the members apart
     config.setProperty("hazelcast.socket.bind.any", "false");
+    config.setProperty("hazelcast.socket.client.bind.any", "false");
 
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(cluster.port()).setPortAutoIncrement(false);
