@@ -55,7 +55,7 @@ public final class VertxFactory {
 
   private static Config hazelcast(ClusterConfig cluster, ChannelConfig channels) {
     Config config = HazelcastSetup.config(cluster);
-    HazelcastBackend.configureMaps(config, channels);
+    HazelcastBackend.configureMaps(config, channels, HazelcastSetup.quorum(cluster));
     return config;
   }
 }

@@ -8,9 +8,12 @@ import com.hazelcast.config.EvictionPolicy;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MaxSizePolicy;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import io.socketpush.config.ChannelConfig;
 import io.socketpush.config.ChannelRule;
 import io.socketpush.core.PushStats;
@@ -54,6 +57,8 @@ public final class HazelcastBackend implements ChannelBackend {
   public static final String LOGS = "socket-push.channels";
   /** Hazelcast map of presence lists: channel name → client id → {@link Client}. */
   public static final String PRESENCE = "socket-push.presence";
+  /** Hazelcast split-brain protection of {@value #LOGS}: see {@link #configureMaps}. */
+  static final String QUORUM = "socket-push.channels.quorum";
 
   /** The member attribute in which vertx-hazelcast keeps a member's Vert.x node id. */
   static final String VERTX_NODE_ID = "__vertx.nodeId";
@@ -84,9 +89,21 @@ public final class HazelcastBackend implements ChannelBackend {
    * {@code idleTimeoutMs} unused. Kept as objects: every change is an entry processor, which then runs on the
    * stored log itself, on the owner and on the backup, instead of deserialising and serialising the whole
    * history (up to historySize entries) twice per publication.
+   *
+   * <p>With a {@code quorum} above 1 the logs are split-brain protected: a member that sees fewer members
+   * than that (the minority side of a network partition) runs no change on them (every access is an entry
+   * processor, a write), so it numbers no publication the majority does not know of; it refuses with
+   * {@link ChannelError#NO_QUORUM} instead (docs/partitions.md, with the window before it notices). Presence
+   * lists are not protected: they are not numbered, and both sides' lists are merged after the heal.
    */
-  public static void configureMaps(Config config, ChannelConfig channels) {
-    config.addMapConfig(new MapConfig(LOGS).setBackupCount(1).setAsyncBackupCount(0)
+  public static void configureMaps(Config config, ChannelConfig channels, int quorum) {
+    MapConfig logs = new MapConfig(LOGS).setBackupCount(1).setAsyncBackupCount(0);
+    if (quorum > 1) {
+      config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, quorum)
+          .setProtectOn(SplitBrainProtectionOn.READ_WRITE));
+      logs.setSplitBrainProtectionName(QUORUM);
+    }
+    config.addMapConfig(logs
         .setInMemoryFormat(InMemoryFormat.OBJECT)
         .setMaxIdleSeconds((int) Math.max(1, (channels.idleTimeoutMs() + 999) / 1000))
         .setEvictionConfig(new EvictionConfig().setEvictionPolicy(EvictionPolicy.LRU)
@@ -114,13 +131,25 @@ public final class HazelcastBackend implements ChannelBackend {
 
   @Override
   public Future<Appended> append(String channel, ChannelRule rule, String data, long ts) {
-    return onCaller(logs.submitToKey(channel, new Append(data, ts, rule.historySize(), rule.historyTtlMs(), ChannelLog.newEpoch())));
+    return onCaller(logs.submitToKey(channel, new Append(data, ts, rule.historySize(), rule.historyTtlMs(), ChannelLog.newEpoch())))
+        .recover(HazelcastBackend::noQuorum);
   }
 
   @Override
   public Future<History> history(String channel, ChannelRule rule, long since, String epoch, int recent) {
     return onCaller(logs.submitToKey(channel, new Read(since, epoch, recent, System.currentTimeMillis(), rule.historyTtlMs(),
-        ChannelLog.newEpoch())));
+        ChannelLog.newEpoch()))).recover(HazelcastBackend::noQuorum);
+  }
+
+  /** A refusal by the split-brain protection becomes {@link ChannelError#NO_QUORUM}; anything else stays as it is. */
+  static <T> Future<T> noQuorum(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof SplitBrainProtectionException) {
+        return Future.failedFuture(new ChannelError(ChannelError.NO_QUORUM,
+            "this member cannot reach a majority of the cluster: nothing is numbered here until it can; try again"));
+      }
+    }
+    return Future.failedFuture(failure);
   }
 
   @Override

@@ -23,6 +23,17 @@ public final class HazelcastSetup {
   private HazelcastSetup() {
   }
 
+  /**
+   * The members a side of a network partition must see to go on numbering publications: a majority of
+   * the members listed in {@code cluster.members}, so at most one side of a split has it. Fewer than three
+   * listed (or Kubernetes discovery, whose size is not known here): 1, no protection, since a majority of
+   * two would stop every write when either member fails (docs/partitions.md).
+   */
+  public static int quorum(ClusterConfig cluster) {
+    int listed = cluster.discovery().equals("kubernetes") ? 0 : cluster.members().size();
+    return listed >= 3 ? listed / 2 + 1 : 1;
+  }
+
   public static Config config(ClusterConfig cluster) {
     Config config = ConfigUtil.loadConfig();
     config.setClusterName(cluster.name());
