@@ -19,6 +19,13 @@ public final class HazelcastSetup {
    */
   static final int MAX_NO_HEARTBEAT_SECONDS = 5;
   static final int HEARTBEAT_INTERVAL_SECONDS = 1;
+  /**
+   * After a network partition heals, the two sides find each other and the smaller merges into the
+   * larger on the next merge check: the first this long after start, then every as long (Hazelcast's
+   * defaults, 300 and 120 s, would leave two clusters side by side for minutes). A check is one join
+   * request to each listed member that is not in the cluster.
+   */
+  static final int MERGE_CHECK_SECONDS = 5;
 
   private HazelcastSetup() {
   }
@@ -45,6 +52,8 @@ public final class HazelcastSetup {
     config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(MAX_NO_HEARTBEAT_SECONDS));
     // the master waits this long for more members before admitting one: 5 s by default
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", String.valueOf(MERGE_CHECK_SECONDS));
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", String.valueOf(MERGE_CHECK_SECONDS));
     // listen on cluster.host only, and connect to other members from it too: otherwise a member on
     // 127.0.0.12 reaches 127.0.0.11 from 127.0.0.1, and a rule on member addresses (docs/partitions.md)
     // or a firewall between hosts with several addresses cannot tell the members apart
