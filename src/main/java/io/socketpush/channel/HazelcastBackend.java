@@ -10,6 +10,7 @@ import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.IndeterminateOperationStateException;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
@@ -59,6 +60,9 @@ public final class HazelcastBackend implements ChannelBackend {
   public static final String PRESENCE = "socket-push.presence";
   /** Hazelcast split-brain protection of {@value #LOGS}: see {@link #configureMaps}. */
   static final String QUORUM = "socket-push.channels.quorum";
+  /** A read whose owner left mid-way is asked again this often, this long apart: Hazelcast's own retry pause. */
+  private static final int READ_ATTEMPTS = 5;
+  private static final long READ_RETRY_MS = 500;
 
   /** The member attribute in which vertx-hazelcast keeps a member's Vert.x node id. */
   static final String VERTX_NODE_ID = "__vertx.nodeId";
@@ -102,6 +106,12 @@ public final class HazelcastBackend implements ChannelBackend {
       config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, quorum)
           .setProtectOn(SplitBrainProtectionOn.READ_WRITE));
       logs.setSplitBrainProtectionName(QUORUM);
+      // Until a side notices the cut (5 s without heartbeats) it still has its quorum, and Hazelcast
+      // acknowledges a write whose backup never answered once the backup timeout passes: an owner cut off
+      // alone would acknowledge publications the other side never gets. With this, such a write (and one
+      // whose owner left mid-way, instead of being run again elsewhere) fails, indeterminate, as error 100.
+      // A Hazelcast-wide setting: Vert.x's own maps fail the same way instead of acknowledging half-done.
+      config.setProperty("hazelcast.operation.fail.on.indeterminate.state", "true");
     }
     config.addMapConfig(logs
         .setInMemoryFormat(InMemoryFormat.OBJECT)
@@ -137,16 +147,44 @@ public final class HazelcastBackend implements ChannelBackend {
 
   @Override
   public Future<History> history(String channel, ChannelRule rule, long since, String epoch, int recent) {
-    return onCaller(logs.submitToKey(channel, new Read(since, epoch, recent, System.currentTimeMillis(), rule.historyTtlMs(),
-        ChannelLog.newEpoch()))).recover(HazelcastBackend::noQuorum);
+    return read(channel, new Read(since, epoch, recent, System.currentTimeMillis(), rule.historyTtlMs(), ChannelLog.newEpoch()),
+        READ_ATTEMPTS);
   }
 
-  /** A refusal by the split-brain protection becomes {@link ChannelError#NO_QUORUM}; anything else stays as it is. */
+  /**
+   * A read is safe to run twice (it only ever creates a missing log, the same way), so one that failed because
+   * the channel's owner left mid-way is asked again, of the new owner, where Hazelcast itself no longer retries
+   * ({@code fail.on.indeterminate.state}, see {@link #configureMaps}).
+   */
+  private Future<History> read(String channel, Read read, int attempts) {
+    return onCaller(logs.submitToKey(channel, read)).recover(e -> attempts > 1 && indeterminate(e)
+        ? vertx.timer(READ_RETRY_MS).compose(t -> read(channel, read, attempts - 1))
+        : noQuorum(e));
+  }
+
+  private static boolean indeterminate(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof IndeterminateOperationStateException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A refusal by the split-brain protection becomes {@link ChannelError#NO_QUORUM} (nothing was numbered); a write
+   * whose copies were not all confirmed becomes {@link ChannelError#INTERNAL} (it may or may not have been); anything
+   * else stays as it is.
+   */
   static <T> Future<T> noQuorum(Throwable failure) {
     for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
       if (cause instanceof SplitBrainProtectionException) {
         return Future.failedFuture(new ChannelError(ChannelError.NO_QUORUM,
             "this member cannot reach a majority of the cluster: nothing is numbered here until it can; try again"));
+      }
+      if (cause instanceof IndeterminateOperationStateException) {
+        return Future.failedFuture(new ChannelError(ChannelError.INTERNAL,
+            "not known whether it was numbered: the channel's owner or its backup was cut off mid-way; check before publishing again"));
       }
     }
     return Future.failedFuture(failure);
