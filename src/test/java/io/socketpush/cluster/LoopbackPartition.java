@@ -18,9 +18,11 @@ import java.util.regex.Pattern;
  * Members on addresses of their own on {@code lo} (127.0.X.11, .12, .13, X at random so two runs on one
  * machine do not meet), and an nftables table that cuts them from each other: packets from one member's
  * address to another's are dropped, both ways, on the output hook (loopback traffic passes it once). Only
- * member-to-member traffic matches: the test's clients connect from 127.0.0.1 and always get through.
- * Members connect from their own address (Hazelcast's {@code hazelcast.socket.client.bind.any=false}, the
- * event bus client's local address), which {@link #foreignConnections} checks.
+ * member-to-member traffic matches: an unbound client connecting to a member address leaves from that same
+ * address (the kernel's choice on lo), so the test's clients always get through, and so would a member's
+ * connection that did not bind its own address; members do (Hazelcast's
+ * {@code hazelcast.socket.client.bind.any=false}, the event bus client's local address), which
+ * {@link #foreignConnections} checks.
  *
  * <p>Root only. The table ({@code inet socketpush_partition_<pid>}) and the addresses (label
  * {@code lo:sp<pid>}) are removed by {@link #close}, by a shutdown hook if the JVM is stopped, and, if it
@@ -137,8 +139,9 @@ final class LoopbackPartition implements AutoCloseable {
   }
 
   /**
-   * The established connections to one of {@code ports} on a member address that come from an address that
-   * is not a member's: a member connecting from 127.0.0.1 would slip past the rules.
+   * The established connections to one of {@code ports} on a member address that do not come from another
+   * member's address: from 127.0.0.1, or from the destination's own address (what an unbound socket gets on
+   * lo), both of which would slip past the rules. Members never connect to themselves.
    */
   List<String> foreignConnections(Set<Integer> ports) throws IOException {
     List<String> foreign = new ArrayList<>();
@@ -152,7 +155,7 @@ final class LoopbackPartition implements AutoCloseable {
       String peerHost = peer.substring(0, peer.lastIndexOf(':'));
       int peerPort = Integer.parseInt(peer.substring(peer.lastIndexOf(':') + 1));
       String localHost = local.substring(0, local.lastIndexOf(':'));
-      if (addresses.contains(peerHost) && ports.contains(peerPort) && !addresses.contains(localHost)) {
+      if (addresses.contains(peerHost) && ports.contains(peerPort) && (!addresses.contains(localHost) || localHost.equals(peerHost))) {
         foreign.add(local + " -> " + peer);
       }
     }

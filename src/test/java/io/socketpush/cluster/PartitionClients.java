@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The clients of {@link PartitionIT}, one of each per member, connecting from 127.0.0.1 (never cut): what
+ * The clients of {@link PartitionIT}, one of each per member, never cut (see {@link LoopbackPartition}): what
  * each saw and was told is recorded with the time it happened, to be compared after the heal.
  */
 final class PartitionClients {

@@ -312,6 +312,7 @@ class PartitionIT {
             }
             if (kept == null || kept != op.seq) {
               String what = op.channel + " " + op.id() + " acknowledged as seq " + op.seq + " by member " + (p.member + 1)
+                  + " (sent " + (op.sentMs - cutAt) + " ms after the cut, answered " + (op.repliedMs - cutAt) + " ms after it)"
                   + (kept == null ? ", not in the history" : ", but kept as seq " + kept);
               if (inWindow) {
                 lostInWindow++;
