@@ -54,8 +54,8 @@ public final class HazelcastSetup {
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
     config.setProperty("hazelcast.merge.first.run.delay.seconds", String.valueOf(MERGE_CHECK_SECONDS));
     config.setProperty("hazelcast.merge.next.run.delay.seconds", String.valueOf(MERGE_CHECK_SECONDS));
-    // listen on cluster.host only, and connect to other members from it too: otherwise a member on
-    // 127.0.0.12 reaches 127.0.0.11 from 127.0.0.1, and a rule on member addresses (docs/partitions.md)
+    // listen on cluster.host only, and connect to other members from it too: otherwise the kernel picks
+    // the source (on lo, the destination's own address), and a rule on member addresses (docs/partitions.md)
     // or a firewall between hosts with several addresses cannot tell the members apart
     config.setProperty("hazelcast.socket.bind.any", "false");
     config.setProperty("hazelcast.socket.client.bind.any", "false");
