@@ -64,7 +64,9 @@ class ClusterTest {
   @Order(1)
   void exactlyOneMemberPublishes() throws Exception {
     Await.until(() -> members.stream().filter(m -> m.stats().getBoolean("leadingTicker")).count() == 1, 10_000);
-    Thread.sleep(2 * PERIOD); // let a few ticks pass: no other member may start publishing
+    // let a few ticks be published, counted: no other member may start publishing meanwhile
+    long published = totalTicksPublished();
+    Await.until(() -> totalTicksPublished() >= published + 3, 10_000);
     List<JsonObject> stats = members.stream().map(TestCluster.Member::stats).toList();
     assertEquals(1, stats.stream().filter(s -> s.getBoolean("leadingTicker")).count(), stats.toString());
     assertEquals(1, stats.stream().filter(s -> s.getLong("ticksPublished") > 0).count(), stats.toString());
@@ -141,6 +143,10 @@ class ClusterTest {
     } finally {
       vertx.close().await();
     }
+  }
+
+  private static long totalTicksPublished() {
+    return members.stream().mapToLong(m -> m.stats().getLong("ticksPublished")).sum();
   }
 
   private static Future<WebSocket> connect(TestCluster.Member m) {
