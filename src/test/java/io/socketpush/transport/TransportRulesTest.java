@@ -220,7 +220,8 @@ class TransportRulesTest {
         Promise<Void> slowClosed = Promise.promise();
         slow.response.request().connection().closeHandler(v -> slowClosed.tryComplete());
         long publisher = vertx.setPeriodic(4, t -> {
-          long ts = Math.max(System.currentTimeMillis(), lastTs[0] + 1);
+          // one tick per period, as the fan-out delivers at most one: the ts of the following boundaries
+          long ts = lastTs[0] == 0 ? System.currentTimeMillis() / 3_600_000 * 3_600_000 + 3_600_000 : lastTs[0] + 3_600_000;
           lastTs[0] = ts;
           vertx.eventBus().publish(TimeAddresses.TIME_TICKS, new JsonObject().put("time", "t").put("ts", ts).put("pad", pad));
         });
