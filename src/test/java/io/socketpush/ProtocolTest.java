@@ -149,7 +149,7 @@ class ProtocolTest {
             assertEquals(1001, code);
             assertTrue(raw.pingsReceived() >= 1, "pinged before being closed");
             long after = System.currentTimeMillis() - start;
-            assertTrue(after >= 400 && after < 2000, "closed after " + after + " ms");
+            assertTrue(after >= 400, "not before its idle timeout: closed after " + after + " ms");
           });
           return code;
         }))
