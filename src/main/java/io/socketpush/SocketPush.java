@@ -83,7 +83,7 @@ public final class SocketPush {
         .compose(id -> {
           app.httpDeployment = id;
           TickerVerticle ticker = new TickerVerticle(config.tick(), app.node.stats(), LEADER_POLL_MS);
-          if (((VertxInternal) vertx).clusterManager() instanceof HazelcastClusterManager hazelcast) {
+          if (VertxInternals.clusterManager(vertx) instanceof HazelcastClusterManager hazelcast) {
             // the smaller side of a healed partition rejoins the larger: its ticker's lock was its side's only
             hazelcast.getHazelcastInstance().getLifecycleService().addLifecycleListener(event -> {
               if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
