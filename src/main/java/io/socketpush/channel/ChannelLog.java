@@ -3,7 +3,9 @@ package io.socketpush.channel;
 import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -16,12 +18,24 @@ public final class ChannelLog implements Serializable {
 
   /** One kept publication; {@code data} is its JSON text. */
   public record Entry(long seq, long ts, String data) implements Serializable {
+    /** As a subscriber receives it: the kept JSON text as it is, not parsed again. */
+    public io.socketpush.core.Publication toPublication(String channel, String epoch, long receivedAtMs) {
+      return io.socketpush.core.Publication.ofJson(channel, seq, epoch, ts, receivedAtMs,
+          io.netty.buffer.Unpooled.wrappedBuffer(data.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
   }
 
   private final String epoch;
   private long top;
   private long lastTs;
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+  /**
+   * The members with subscribers of this channel (Vert.x node id → the newest interest generation
+   * they sent): the owner sends each publication to these members only. Kept in the log, so it moves
+   * with the channel's partition and its backup is promoted with it.
+   */
+  private final LinkedHashMap<String, Long> interest = new LinkedHashMap<>();
+  private transient String[] interested;
 
   ChannelLog(String epoch) {
     this.epoch = epoch;
@@ -66,6 +80,44 @@ public final class ChannelLog implements Serializable {
       entries.removeFirst();
     }
     return top;
+  }
+
+  /** Numbers and keeps a batch of publications in their order; returns the number of the first. */
+  long appendAll(String[] data, long[] ts, int historySize, long ttlMs) {
+    long first = top + 1;
+    for (int i = 0; i < data.length; i++) {
+      append(data[i], ts[i], historySize, ttlMs);
+    }
+    return first;
+  }
+
+  /** A member has subscribers now (generation {@code gen} of its interest in this channel). */
+  void interested(String node, long gen) {
+    Long had = interest.get(node);
+    if (had == null || had < gen) {
+      interest.put(node, gen);
+      interested = null;
+    }
+  }
+
+  /**
+   * A member's last subscriber left, when its interest was at generation {@code gen}: forgotten unless
+   * a newer join of that member came first (joins and leaves of several event loops can cross).
+   */
+  void uninterested(String node, long gen) {
+    Long had = interest.get(node);
+    if (had != null && had <= gen) {
+      interest.remove(node);
+      interested = null;
+    }
+  }
+
+  /** The members with subscribers, as an array the owner may keep (it is replaced, never changed). */
+  String[] interested() {
+    if (interested == null) {
+      interested = interest.keySet().toArray(new String[0]);
+    }
+    return interested;
   }
 
   /**

@@ -6,8 +6,15 @@ import io.socketpush.config.ChannelRule;
 import io.socketpush.config.ChannelRule.Who;
 import io.socketpush.core.PushStats;
 import io.socketpush.time.TickFanOut;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
@@ -18,19 +25,29 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The channels of one node: who may do what (the rules), publishing (number it in the backend, then
- * hand it to every member's fan-out over the event bus), recovery and presence. Shared by the node's
- * event loops; holds no per-connection state.
+ * The channels of one node: who may do what (the rules), publishing (hand it to the channel's owner,
+ * which numbers it and sends it to the members with subscribers), recovery and presence. Shared by the
+ * node's event loops; holds no per-connection state.
  */
 public final class ChannelService {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelService.class);
   private static final long ASK_TIMEOUT_MS = 2000;
+  /**
+   * A publish whose channel's owner does not answer within this long (it died, or the network between
+   * them did) fails with 100; the publication may or may not have been numbered.
+   */
+  static final long OWNER_TIMEOUT_MS = 5000;
 
   private final Vertx vertx;
   private final ChannelConfig config;
   private final ChannelBackend backend;
   private final ClusterNodes nodes;
   private final PushStats stats;
+  private final ChannelDeliveries deliveries = new ChannelDeliveries();
+  private final ChannelInterest interest;
+  private final Counter refusedOverloaded;
+  private final DeliveryOptions toOwner = new DeliveryOptions().setSendTimeout(OWNER_TIMEOUT_MS);
+  private volatile ChannelSequencer sequencer;
 
   public ChannelService(Vertx vertx, ChannelConfig config, ChannelBackend backend, PushStats stats) {
     this.vertx = vertx;
@@ -38,6 +55,41 @@ public final class ChannelService {
     this.backend = backend;
     this.nodes = new ClusterNodes(vertx);
     this.stats = stats;
+    this.interest = new ChannelInterest(backend, nodes.localId());
+    this.refusedOverloaded = Counter.builder("socketpush.channels.refused").tag("reason", "owner-overloaded")
+        .description("publications refused (111) because their channel's owner had " + ChannelSequencer.MAX_PENDING
+            + " waiting to be numbered").register(stats.registry());
+  }
+
+  /** Starts numbering the channels this member owns, on the given context (the channels verticle's). */
+  ChannelSequencer startSequencer(Context context) {
+    ChannelSequencer s = new ChannelSequencer(vertx, context, backend, this, nodes.clustered());
+    Gauge.builder("socketpush.channels.pending", s, ChannelSequencer::pending)
+        .description("publications waiting on this member to be numbered (at most " + ChannelSequencer.MAX_PENDING + ")")
+        .register(stats.registry());
+    sequencer = s;
+    return s;
+  }
+
+  ChannelDeliveries deliveries() {
+    return deliveries;
+  }
+
+  ChannelInterest interest() {
+    return interest;
+  }
+
+  void published(String channel) {
+    stats.channelPublished(config.label(channel));
+  }
+
+  void refusedOverloaded() {
+    refusedOverloaded.increment();
+  }
+
+  /** Whether numbered publications go to {@link ChannelAddresses#CHANNEL_PUBLICATIONS} for other services. */
+  boolean hasFollowers() {
+    return true;
   }
 
   public ChannelConfig config() {
@@ -113,17 +165,39 @@ public final class ChannelService {
     } catch (ChannelError e) {
       return Future.failedFuture(e);
     }
-    long ts = System.currentTimeMillis();
-    return backend.append(channel, rule, json, ts)
+    return number(channel, rule, json, System.currentTimeMillis());
+  }
+
+  /** Hands the publication to its channel's owner: this member's sequencer, or another member's over the event bus. */
+  private Future<ChannelBackend.Appended> number(String channel, ChannelRule rule, String json, long ts) {
+    String owner = backend.ownerOf(channel);
+    if (owner == null || owner.equals(nodes.localId())) {
+      return sequencer.submit(channel, rule, json, ts);
+    }
+    return vertx.eventBus().<Buffer>request(ChannelAddresses.SEQUENCE + "." + owner, ChannelWire.publishRequest(channel, ts, json), toOwner)
+        .map(reply -> ChannelWire.readAppended(reply.body()))
         .recover(e -> {
-          LOG.warn("publication on {} not numbered: {}", channel, e.toString());
+          if (e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
+            return sequencer.submit(channel, rule, json, ts); // the owner is not numbering yet (starting): number it from here
+          }
+          if (e instanceof ReplyException r && r.failureType() == ReplyFailure.RECIPIENT_FAILURE && r.failureCode() >= ChannelError.INTERNAL
+              && r.failureCode() <= ChannelError.TOO_MANY_REQUESTS) {
+            return Future.failedFuture(new ChannelError(r.failureCode(), r.getMessage()));
+          }
+          LOG.warn("publication on {} not numbered by {}: {}", channel, owner, e.toString());
           return Future.failedFuture(new ChannelError(ChannelError.INTERNAL, "the channel's owner did not answer: try again"));
-        })
-        .onSuccess(appended -> {
-          vertx.eventBus().publish(ChannelAddresses.CHANNEL_PUBLICATIONS, new JsonObject().put("channel", channel)
-              .put("seq", appended.seq()).put("epoch", appended.epoch()).put("ts", ts).put("data", data));
-          stats.channelPublished(config.label(channel));
         });
+  }
+
+  /** A publication sent to this member, the channel's owner, to be numbered. */
+  Future<ChannelBackend.Appended> numberHere(ChannelWire.PublishRequest request) {
+    ChannelRule rule;
+    try {
+      rule = rule(request.channel());
+    } catch (ChannelError e) {
+      return Future.failedFuture(e);
+    }
+    return sequencer.submit(request.channel(), rule, request.dataJson(), request.ts());
   }
 
   /** Publishes from the event bus or REST, where data arrives as JSON text. */
@@ -139,6 +213,16 @@ public final class ChannelService {
 
   public Future<History> history(String channel, ChannelRule rule, long since, String epoch, int recent) {
     return backend.history(channel, rule, since, epoch, recent);
+  }
+
+  /** A local subscriber joins: this member's interest in the channel is recorded with the history read. */
+  Future<History> subscribe(String channel, ChannelRule rule, long since, String epoch, int recent) {
+    return interest.joined(channel, (node, gen) -> backend.subscribe(channel, rule, since, epoch, recent, node, gen));
+  }
+
+  /** A local subscriber left; the member's interest goes with its last one. */
+  void unsubscribed(String channel) {
+    interest.left(channel);
   }
 
   /** Adds a client to a presence channel and announces it if it is new. */
@@ -160,7 +244,9 @@ public final class ChannelService {
   }
 
   void announce(String channel, String event, Client client) {
-    vertx.eventBus().publish(ChannelAddresses.CHANNEL_PUBLICATIONS, new JsonObject().put("channel", channel).put(event, client.toJson()));
+    JsonObject message = new JsonObject().put("channel", channel).put(event, client.toJson());
+    vertx.eventBus().publish(ChannelAddresses.CHANNEL_PRESENCE, message);
+    vertx.eventBus().publish(ChannelAddresses.CHANNEL_PUBLICATIONS, message);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.socketpush.channel;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
@@ -64,6 +65,7 @@ public final class HazelcastBackend implements ChannelBackend {
         .setMaxIdleSeconds((int) (IDLE_FORGOTTEN_MS / 1000)));
     config.addMapConfig(new MapConfig(PRESENCE).setBackupCount(1).setAsyncBackupCount(0)
         .setInMemoryFormat(InMemoryFormat.OBJECT));
+    config.getSerializationConfig().addDataSerializableFactory(LogOperations.FACTORY_ID, new LogOperations());
   }
 
   public HazelcastBackend(Vertx vertx, HazelcastInstance hazelcast) {
@@ -74,14 +76,37 @@ public final class HazelcastBackend implements ChannelBackend {
   }
 
   @Override
-  public Future<Appended> append(String channel, ChannelRule rule, String data, long ts) {
-    return onCaller(logs.submitToKey(channel, new Append(data, ts, rule.historySize(), rule.historyTtlMs(), ChannelLog.newEpoch())));
+  public Future<Numbered> appendAll(String channel, ChannelRule rule, String[] data, long[] ts) {
+    return onCaller(logs.submitToKey(channel, new LogOperations.AppendBatch(data, ts, rule.historySize(), rule.historyTtlMs())))
+        .map(LogOperations.NumberedAnswer::toNumbered);
+  }
+
+  @Override
+  public String ownerOf(String channel) {
+    Member owner = hazelcast.getPartitionService().getPartition(channel).getOwner();
+    return owner == null ? null : owner.getAttribute(VERTX_NODE_ID);
   }
 
   @Override
   public Future<History> history(String channel, ChannelRule rule, long since, String epoch, int recent) {
     return onCaller(logs.submitToKey(channel, new Read(since, epoch, recent, System.currentTimeMillis(), rule.historyTtlMs(),
-        ChannelLog.newEpoch())));
+        ChannelLog.newEpoch(), null, 0)));
+  }
+
+  @Override
+  public Future<History> subscribe(String channel, ChannelRule rule, long since, String epoch, int recent, String node, long gen) {
+    return onCaller(logs.submitToKey(channel, new Read(since, epoch, recent, System.currentTimeMillis(), rule.historyTtlMs(),
+        ChannelLog.newEpoch(), node, gen)));
+  }
+
+  @Override
+  public Future<Void> unsubscribe(String channel, String node, long gen) {
+    return onCaller(logs.submitToKey(channel, new LogOperations.Interest(node, gen, false, null))).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> interested(String channel, String node, long gen) {
+    return onCaller(logs.submitToKey(channel, new LogOperations.Interest(node, gen, true, null))).mapEmpty();
   }
 
   @Override
@@ -155,26 +180,12 @@ public final class HazelcastBackend implements ChannelBackend {
   }
 
   /**
-   * Numbers and keeps one publication; runs on the channel's owner and then, identically, on its
-   * backup: so everything it uses comes in its fields (the epoch of a new log too), nothing from a
-   * clock or a random source.
-   */
-  record Append(String data, long ts, int historySize, long ttlMs, String freshEpoch)
-      implements EntryProcessor<String, ChannelLog, Appended> {
-    @Override
-    public Appended process(Map.Entry<String, ChannelLog> entry) {
-      ChannelLog log = entry.getValue() == null ? new ChannelLog(freshEpoch) : entry.getValue();
-      long seq = log.append(data, ts, historySize, ttlMs);
-      entry.setValue(log);
-      return new Appended(log.epoch(), seq);
-    }
-  }
-
-  /**
    * Reads the position and what was missed; creates the log if there is none, so the epoch a
-   * subscriber is told is the one its publications will carry.
+   * subscriber is told is the one its publications will carry. With a {@code node}, records in the same
+   * step that this member has subscribers: a publication is then either in the history read or sent to it.
+   * (Java-serialised: a subscribe, not the publication path.)
    */
-  record Read(long since, String epoch, int recent, long nowMs, long ttlMs, String freshEpoch)
+  record Read(long since, String epoch, int recent, long nowMs, long ttlMs, String freshEpoch, String node, long gen)
       implements EntryProcessor<String, ChannelLog, History> {
     @Override
     public History process(Map.Entry<String, ChannelLog> entry) {
@@ -183,12 +194,17 @@ public final class HazelcastBackend implements ChannelBackend {
         log = new ChannelLog(freshEpoch);
         entry.setValue(log);
       }
+      if (node != null) {
+        log.interested(node, gen);
+        entry.setValue(log);
+      }
       return log.since(since, epoch, recent, nowMs, ttlMs);
     }
 
     @Override
     public EntryProcessor<String, ChannelLog, History> getBackupProcessor() {
-      return new CreateOnly(freshEpoch); // the backup needs the log a read creates, nothing else of the read
+      // the backup needs the log a read creates and the interest it records, nothing else of the read
+      return node == null ? new CreateOnly(freshEpoch) : new InterestBackup(new LogOperations.Interest(node, gen, true, freshEpoch));
     }
   }
 
@@ -198,6 +214,15 @@ public final class HazelcastBackend implements ChannelBackend {
       if (entry.getValue() == null) {
         entry.setValue(new ChannelLog(freshEpoch));
       }
+      return null;
+    }
+  }
+
+  /** A read's backup half when it records interest: typed as the read is, for Hazelcast's generics. */
+  record InterestBackup(LogOperations.Interest interest) implements EntryProcessor<String, ChannelLog, History> {
+    @Override
+    public History process(Map.Entry<String, ChannelLog> entry) {
+      interest.process(entry);
       return null;
     }
   }

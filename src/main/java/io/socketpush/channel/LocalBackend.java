@@ -17,11 +17,13 @@ public final class LocalBackend implements ChannelBackend {
   private final Map<String, ChannelLog> logs = new ConcurrentHashMap<>();
   private final Map<String, Map<String, Client>> presence = new ConcurrentHashMap<>();
 
+  private static final String[] THIS_NODE = {"local"};
+
   @Override
-  public Future<Appended> append(String channel, ChannelRule rule, String data, long ts) {
+  public Future<Numbered> appendAll(String channel, ChannelRule rule, String[] data, long[] ts) {
     ChannelLog log = logs.computeIfAbsent(channel, c -> ChannelLog.fresh());
     synchronized (log) {
-      return Future.succeededFuture(new Appended(log.epoch(), log.append(data, ts, rule.historySize(), rule.historyTtlMs())));
+      return Future.succeededFuture(new Numbered(log.epoch(), log.appendAll(data, ts, rule.historySize(), rule.historyTtlMs()), THIS_NODE));
     }
   }
 
