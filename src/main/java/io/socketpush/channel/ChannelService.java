@@ -46,6 +46,7 @@ public final class ChannelService {
   private final ChannelDeliveries deliveries = new ChannelDeliveries();
   private final ChannelInterest interest;
   private final Counter refusedOverloaded;
+  private final Counter refusedInFlight;
   private final DeliveryOptions toOwner = new DeliveryOptions().setSendTimeout(OWNER_TIMEOUT_MS);
   private volatile ChannelSequencer sequencer;
 
@@ -59,6 +60,9 @@ public final class ChannelService {
     this.refusedOverloaded = Counter.builder("socketpush.channels.refused").tag("reason", "owner-overloaded")
         .description("publications refused (111) because their channel's owner had " + ChannelSequencer.MAX_PENDING
             + " waiting to be numbered").register(stats.registry());
+    this.refusedInFlight = Counter.builder("socketpush.channels.refused").tag("reason", "connection-in-flight")
+        .description("publications refused (111) because their connection had " + ChannelConnection.MAX_IN_FLIGHT
+            + " waiting for their number").register(stats.registry());
   }
 
   /** Starts numbering the channels this member owns, on the given context (the channels verticle's). */
@@ -85,6 +89,16 @@ public final class ChannelService {
 
   void refusedOverloaded() {
     refusedOverloaded.increment();
+  }
+
+  void refusedInFlight() {
+    refusedInFlight.increment();
+  }
+
+  /** The member that numbers the channel's publications (this one's id standalone, or while not known). */
+  String ownerOf(String channel) {
+    String owner = backend.ownerOf(channel);
+    return owner == null ? nodes.localId() : owner;
   }
 
   /** Whether numbered publications go to {@link ChannelAddresses#CHANNEL_PUBLICATIONS} for other services. */
@@ -170,8 +184,8 @@ public final class ChannelService {
 
   /** Hands the publication to its channel's owner: this member's sequencer, or another member's over the event bus. */
   private Future<ChannelBackend.Appended> number(String channel, ChannelRule rule, String json, long ts) {
-    String owner = backend.ownerOf(channel);
-    if (owner == null || owner.equals(nodes.localId())) {
+    String owner = ownerOf(channel);
+    if (owner.equals(nodes.localId())) {
       return sequencer.submit(channel, rule, json, ts);
     }
     return vertx.eventBus().<Buffer>request(ChannelAddresses.SEQUENCE + "." + owner, ChannelWire.publishRequest(channel, ts, json), toOwner)
