@@ -12,9 +12,6 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
@@ -23,6 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The channels of one node: who may do what (the rules), publishing (hand it to the channel's owner,
@@ -47,7 +46,7 @@ public final class ChannelService {
   private final ChannelInterest interest;
   private final Counter refusedOverloaded;
   private final Counter refusedInFlight;
-  private final DeliveryOptions toOwner = new DeliveryOptions().setSendTimeout(OWNER_TIMEOUT_MS);
+  private final Counter ownerTimeouts;
   private volatile ChannelSequencer sequencer;
 
   public ChannelService(Vertx vertx, ChannelConfig config, ChannelBackend backend, PushStats stats) {
@@ -60,6 +59,9 @@ public final class ChannelService {
     this.refusedOverloaded = Counter.builder("socketpush.channels.refused").tag("reason", "owner-overloaded")
         .description("publications refused (111) because their channel's owner had " + ChannelSequencer.MAX_PENDING
             + " waiting to be numbered").register(stats.registry());
+    this.ownerTimeouts = Counter.builder("socketpush.channels.owner.unanswered")
+        .description("publications failed with 100: their channel's owner did not answer within " + OWNER_TIMEOUT_MS + " ms")
+        .register(stats.registry());
     this.refusedInFlight = Counter.builder("socketpush.channels.refused").tag("reason", "connection-in-flight")
         .description("publications refused (111) because their connection had " + ChannelConnection.MAX_IN_FLIGHT
             + " waiting for their number").register(stats.registry());
@@ -188,30 +190,39 @@ public final class ChannelService {
     if (owner.equals(nodes.localId())) {
       return sequencer.submit(channel, rule, json, ts);
     }
-    return vertx.eventBus().<Buffer>request(ChannelAddresses.SEQUENCE + "." + owner, ChannelWire.publishRequest(channel, ts, json), toOwner)
-        .map(reply -> ChannelWire.readAppended(reply.body()))
-        .recover(e -> {
-          if (e instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
-            return sequencer.submit(channel, rule, json, ts); // the owner is not numbering yet (starting): number it from here
-          }
-          if (e instanceof ReplyException r && r.failureType() == ReplyFailure.RECIPIENT_FAILURE && r.failureCode() >= ChannelError.INTERNAL
-              && r.failureCode() <= ChannelError.TOO_MANY_REQUESTS) {
-            return Future.failedFuture(new ChannelError(r.failureCode(), r.getMessage()));
-          }
-          LOG.warn("publication on {} not numbered by {}: {}", channel, owner, e.toString());
-          return Future.failedFuture(new ChannelError(ChannelError.INTERNAL, "the channel's owner did not answer: try again"));
-        });
+    return OwnerRoutes.of(vertx, () -> new OwnerRoutes(vertx, vertx.getOrCreateContext(), OWNER_TIMEOUT_MS, this))
+        .send(owner, channel, rule, json, ts);
   }
 
-  /** A publication sent to this member, the channel's owner, to be numbered. */
-  Future<ChannelBackend.Appended> numberHere(ChannelWire.PublishRequest request) {
-    ChannelRule rule;
-    try {
-      rule = rule(request.channel());
-    } catch (ChannelError e) {
-      return Future.failedFuture(e);
+  /** Numbers on this member, whoever owns the channel (Hazelcast's entry processor goes to the owner). */
+  Future<ChannelBackend.Appended> numberLocally(String channel, ChannelRule rule, String json, long ts) {
+    return sequencer.submit(channel, rule, json, ts);
+  }
+
+  void ownerDidNotAnswer(int publications) {
+    ownerTimeouts.increment(publications);
+  }
+
+  /** Publications sent to this member, their channels' owner, to be numbered; the answers in their order. */
+  Future<Buffer> numberHere(Buffer requests) {
+    List<ChannelWire.PublishRequest> batch = ChannelWire.readPublishRequests(requests);
+    List<Future<ChannelBackend.Appended>> numbered = new ArrayList<>(batch.size());
+    for (ChannelWire.PublishRequest r : batch) {
+      try {
+        numbered.add(sequencer.submit(r.channel(), rule(r.channel()), r.dataJson(), r.ts()));
+      } catch (ChannelError e) {
+        numbered.add(Future.failedFuture(e));
+      }
     }
-    return sequencer.submit(request.channel(), rule, request.dataJson(), request.ts());
+    return Future.join(numbered).transform(all -> {
+      Buffer answers = Buffer.buffer(32 * batch.size());
+      for (Future<ChannelBackend.Appended> f : numbered) {
+        ChannelError refused = f.succeeded() ? null
+            : f.cause() instanceof ChannelError e ? e : new ChannelError(ChannelError.INTERNAL, "internal error");
+        ChannelWire.appendAnswer(answers, f.result(), refused);
+      }
+      return Future.succeededFuture(answers);
+    });
   }
 
   /** Publishes from the event bus or REST, where data arrives as JSON text. */

@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * The bytes members exchange about publications, plain {@link Buffer}s (no JSON, no Java
- * serialisation): a publication sent to its channel's owner to be numbered, the owner's answer, and a
+ * serialisation): publications sent to their channel's owner to be numbered, the owner's answers, and a
  * batch of numbered publications the owner sends to a member with subscribers. A publication's data is
  * its JSON text, carried as it is and never parsed.
  */
@@ -18,37 +18,68 @@ final class ChannelWire {
   private ChannelWire() {
   }
 
-  /** To the owner: {@code channel, ts, data}. */
-  static Buffer publishRequest(String channel, long ts, String dataJson) {
-    byte[] c = channel.getBytes(StandardCharsets.UTF_8);
-    byte[] d = dataJson.getBytes(StandardCharsets.UTF_8);
-    return Buffer.buffer(16 + c.length + d.length).appendInt(c.length).appendBytes(c).appendLong(ts)
-        .appendInt(d.length).appendBytes(d);
+  /** To the owner, appended to a batch: {@code channel, ts, data}. */
+  static void appendPublishRequest(Buffer batch, String channel, long ts, String dataJson) {
+    appendString(batch, channel);
+    batch.appendLong(ts);
+    appendString(batch, dataJson);
   }
 
   record PublishRequest(String channel, long ts, String dataJson) {
   }
 
-  static PublishRequest readPublishRequest(Buffer b) {
-    int at = 0;
-    int cl = b.getInt(at);
-    String channel = b.getString(at + 4, at + 4 + cl, "UTF-8");
-    at += 4 + cl;
-    long ts = b.getLong(at);
-    int dl = b.getInt(at + 8);
-    String data = b.getString(at + 12, at + 12 + dl, "UTF-8");
-    return new PublishRequest(channel, ts, data);
+  static List<PublishRequest> readPublishRequests(Buffer b) {
+    List<PublishRequest> out = new ArrayList<>();
+    int[] at = {0};
+    while (at[0] < b.length()) {
+      String channel = readString(b, at);
+      long ts = b.getLong(at[0]);
+      at[0] += 8;
+      out.add(new PublishRequest(channel, ts, readString(b, at)));
+    }
+    return out;
   }
 
-  /** The owner's answer: {@code epoch, seq}. */
-  static Buffer appended(ChannelBackend.Appended a) {
-    byte[] e = a.epoch().getBytes(StandardCharsets.UTF_8);
-    return Buffer.buffer(12 + e.length).appendInt(e.length).appendBytes(e).appendLong(a.seq());
+  /** The owner's answer to one publication of a batch: {@code 0, epoch, seq}, or {@code code, message}. */
+  static void appendAnswer(Buffer answers, ChannelBackend.Appended a, ChannelError refused) {
+    if (refused == null) {
+      answers.appendInt(0);
+      appendString(answers, a.epoch());
+      answers.appendLong(a.seq());
+    } else {
+      answers.appendInt(refused.code());
+      appendString(answers, String.valueOf(refused.getMessage()));
+    }
   }
 
-  static ChannelBackend.Appended readAppended(Buffer b) {
-    int el = b.getInt(0);
-    return new ChannelBackend.Appended(b.getString(4, 4 + el, "UTF-8"), b.getLong(4 + el));
+  /** The answers, in the order of the batch: an {@link ChannelBackend.Appended} or a {@link ChannelError}. */
+  static List<Object> readAnswers(Buffer b) {
+    List<Object> out = new ArrayList<>();
+    int[] at = {0};
+    while (at[0] < b.length()) {
+      int code = b.getInt(at[0]);
+      at[0] += 4;
+      String text = readString(b, at);
+      if (code == 0) {
+        out.add(new ChannelBackend.Appended(text, b.getLong(at[0])));
+        at[0] += 8;
+      } else {
+        out.add(new ChannelError(code, text));
+      }
+    }
+    return out;
+  }
+
+  private static void appendString(Buffer b, String s) {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    b.appendInt(bytes.length).appendBytes(bytes);
+  }
+
+  private static String readString(Buffer b, int[] at) {
+    int len = b.getInt(at[0]);
+    String s = b.getString(at[0] + 4, at[0] + 4 + len, "UTF-8");
+    at[0] += 4 + len;
+    return s;
   }
 
   /** Appends one numbered publication to a batch for a member. */

@@ -49,16 +49,9 @@ public final class ChannelsVerticle extends VerticleBase {
         service.backend().close());
   }
 
-  /** A publication of a channel this member owns, from another member: numbered here, answered with its position. */
+  /** Publications of channels this member owns, from another member: numbered here, answered in one reply. */
   private void number(Message<Buffer> message) {
-    service.numberHere(ChannelWire.readPublishRequest(message.body())).onComplete(done -> {
-      if (done.succeeded()) {
-        message.reply(ChannelWire.appended(done.result()));
-      } else {
-        ChannelError error = done.cause() instanceof ChannelError e ? e : new ChannelError(ChannelError.INTERNAL, "internal error");
-        message.fail(error.code(), error.getMessage());
-      }
-    });
+    service.numberHere(message.body()).onSuccess(message::reply);
   }
 
   private void publish(Message<JsonObject> message) {
