@@ -36,6 +36,9 @@ public class TickSubscriber {
     hazelcast.setClusterName(env("CLUSTER_NAME", "socket-push"));
     hazelcast.setProperty("hazelcast.logging.type", "slf4j");
     hazelcast.setProperty("hazelcast.phone.home.enabled", "false");
+    // leave through Vert.x on SIGTERM (below), not through Hazelcast's own hook, which would pull
+    // the member out from under the event bus: the members would see its connections reset
+    hazelcast.setProperty("hazelcast.shutdownhook.enabled", "false");
     // every member must share the cluster's failure detection: with Hazelcast's default 5 s heartbeat
     // the socket-push members, which expect one every second, would soon take this member for dead
     hazelcast.setProperty("hazelcast.heartbeat.interval.seconds", "1");
@@ -66,6 +69,9 @@ public class TickSubscriber {
             }
           });
           System.out.println("joined cluster '" + hazelcast.getClusterName() + "', listening on " + TIME_TICKS);
+          // closing Vert.x unregisters the consumer and leaves the cluster: the members see a member
+          // go, not a connection break
+          Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await()));
         })
         .onFailure(err -> {
           System.err.println("cannot join the cluster: " + err.getMessage());

@@ -2,7 +2,7 @@
 # Three (or MEMBERS) socket-push members on this machine, from the fat jar, as one cluster.
 #
 #   scripts/cluster.sh start    # start them and wait until each is ready
-#   scripts/cluster.sh status   # which are alive, who publishes the ticks, how many members each sees
+#   scripts/cluster.sh status   # one line per member: port, members seen, LEADER (publishes the ticks), sockets
 #   scripts/cluster.sh stop     # SIGTERM: each drains its sockets and leaves
 #
 # Member i serves HTTP on HTTP_BASE+i (8081, 8082, 8083) and Hazelcast on CLUSTER_BASE+i (5701, ...);
@@ -48,15 +48,21 @@ start() {
   done
 }
 
+# one line per member from its /api/stats: HTTP port, members it sees, whether it publishes the
+# ticks, and its open sockets (all transports)
 status() {
   for i in $(seq 1 "$MEMBERS"); do
-    if alive "$i"; then
-      local stats
-      stats=$(curl -sf "http://127.0.0.1:$((HTTP_BASE + i))/api/stats" || echo '{}')
-      echo "member $i pid $(cat "$RUN_DIR/member-$i.pid") port $((HTTP_BASE + i)): $stats"
-    else
-      echo "member $i: not running"
+    local port=$((HTTP_BASE + i))
+    if ! alive "$i"; then echo "member $i  port $port  not running"; continue; fi
+    local stats
+    if ! stats=$(curl -sf "http://127.0.0.1:$port/api/stats"); then
+      echo "member $i  port $port  not answering (pid $(cat "$RUN_DIR/member-$i.pid"))"; continue
     fi
+    echo "$stats" | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print("member %s  port %s  sees %d  %-8s  sockets %d" % (sys.argv[1], sys.argv[2], s["cluster"]["members"],
+      "LEADER" if s["leadingTicker"] else "follower", sum(s["socketsOpen"].values())))' "$i" "$port"
   done
 }
 

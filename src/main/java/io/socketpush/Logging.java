@@ -14,6 +14,16 @@ final class Logging {
   private Logging() {
   }
 
+  /**
+   * Writes out what the asynchronous appender still holds and stops logging: the JVM does not wait
+   * for that queue at exit, so the last lines of a shutdown would otherwise be lost.
+   */
+  static void flush() {
+    if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+      context.stop();
+    }
+  }
+
   static void configure(String level, String format) {
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext)) {
       return;

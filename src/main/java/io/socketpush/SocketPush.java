@@ -1,5 +1,6 @@
 package io.socketpush;
 
+import io.socketpush.internal.VertxInternals;
 import io.socketpush.server.NodeState;
 
 import io.socketpush.channel.ChannelBackend;
@@ -18,10 +19,10 @@ import io.vertx.core.Vertx;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
+import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -45,11 +46,13 @@ public final class SocketPush {
   private SocketPush(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
     this.vertx = vertx;
     this.config = config;
-    ClusterManager cluster = ((VertxInternal) vertx).clusterManager();
-    ChannelBackend backend = cluster instanceof HazelcastClusterManager hazelcast
-        ? new HazelcastBackend(vertx, hazelcast.getHazelcastInstance()) : new LocalBackend();
-    this.node = new NodeState(registry, new HandshakePolicy(vertx, config), config.channels()::label,
-        stats -> new ChannelService(vertx, config.channels(), backend, stats));
+    ClusterManager cluster = VertxInternals.clusterManager(vertx);
+    this.node = new NodeState(registry, new HandshakePolicy(vertx, config), config.limits(), config.channels()::label, stats -> {
+      ChannelBackend backend = cluster instanceof HazelcastClusterManager hazelcast
+          ? new HazelcastBackend(vertx, hazelcast.getHazelcastInstance(), stats)
+          : new LocalBackend(config.channels(), InstantSource.system(), stats);
+      return new ChannelService(vertx, config.channels(), backend, stats);
+    });
     Gauge.builder("socketpush.cluster.members", () -> cluster == null ? 1 : cluster.getNodes().size())
         .description("members of the cluster this node sees, itself included").register(registry);
   }
@@ -115,9 +118,11 @@ public final class SocketPush {
     }
     List<Future<Void>> closing = httpInstances.stream().map(HttpVerticle::closeSockets).toList();
     Future<Void> grace = vertx.timer(config.shutdownGraceMs()).mapEmpty();
+    // the ticker stops before the fan-outs that consume its ticks, so no tick is in flight to a
+    // consumer being unregistered (Vert.x warns of each one it discards)
     return Future.any(Future.join(closing), grace)
-        .eventually(() -> vertx.undeploy(httpDeployment))
         .eventually(() -> vertx.undeploy(tickerDeployment))
+        .eventually(() -> vertx.undeploy(httpDeployment))
         .eventually(() -> vertx.undeploy(channelsDeployment))
         .eventually(() -> benchDeployment == null ? Future.succeededFuture() : vertx.undeploy(benchDeployment))
         .mapEmpty();

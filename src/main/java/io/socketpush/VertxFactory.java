@@ -1,10 +1,9 @@
 package io.socketpush;
 
-import io.socketpush.cluster.HazelcastSetup;
-
 import com.hazelcast.config.Config;
 import io.socketpush.channel.HazelcastBackend;
 import io.socketpush.cluster.HazelcastSetup;
+import io.socketpush.config.ChannelConfig;
 import io.socketpush.config.ClusterConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -23,8 +22,8 @@ public final class VertxFactory {
   }
 
   /** A Vert.x without metrics (tests, tools). */
-  public static Future<Vertx> create(ClusterConfig cluster) {
-    return create(cluster, null);
+  public static Future<Vertx> create(ClusterConfig cluster, ChannelConfig channels) {
+    return create(cluster, channels, null);
   }
 
   /**
@@ -32,7 +31,7 @@ public final class VertxFactory {
    *                 for none. Its per-connection HTTP and TCP metrics stay off: the node counts its
    *                 sockets and messages itself, without a cost on every write.
    */
-  public static Future<Vertx> create(ClusterConfig cluster, MeterRegistry registry) {
+  public static Future<Vertx> create(ClusterConfig cluster, ChannelConfig channels, MeterRegistry registry) {
     VertxOptions options = new VertxOptions();
     VertxBuilder builder = Vertx.builder();
     if (registry != null) {
@@ -53,13 +52,13 @@ public final class VertxFactory {
         .setClusterPublicHost(cluster.host()));
     return builder
         .with(options)
-        .withClusterManager(new HazelcastClusterManager(hazelcast(cluster)))
+        .withClusterManager(new HazelcastClusterManager(hazelcast(cluster, channels)))
         .buildClustered();
   }
 
-  private static Config hazelcast(ClusterConfig cluster) {
+  private static Config hazelcast(ClusterConfig cluster, ChannelConfig channels) {
     Config config = HazelcastSetup.config(cluster);
-    HazelcastBackend.configureMaps(config);
+    HazelcastBackend.configureMaps(config, channels);
     return config;
   }
 }

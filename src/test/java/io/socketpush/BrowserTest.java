@@ -1,10 +1,7 @@
 package io.socketpush;
 
-import io.socketpush.config.ConfigSources;
-import io.socketpush.config.ServiceConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
@@ -48,20 +45,19 @@ class BrowserTest {
   /** The default {@code time.pattern}, {@code yyyy.MM.dd HH:mm:ss}. */
   private static final Pattern CLOCK_TEXT = Pattern.compile("\\d{4}\\.\\d{2}\\.\\d{2} \\d{2}:\\d{2}:\\d{2}");
 
-  private SocketPush app;
+  private TestService service;
   private HeadlessChromium chromium;
   private WebDriver driver;
 
   @BeforeEach
   void startServiceAndBrowser(Vertx vertx, VertxTestContext ctx) throws IOException {
     HeadlessChromium.require("BrowserTest");
-    JsonObject conf = new JsonObject().put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"));
-    Future<SocketPush> started = SocketPush.start(vertx, ServiceConfig.from(ConfigSources.of(conf)));
+    Future<TestService> started = TestService.start(vertx);
     // the browser starts on this thread while the node deploys on its event loops
     chromium = HeadlessChromium.start(WAIT);
     driver = chromium.driver();
-    started.onComplete(ctx.succeeding(a -> {
-      app = a;
+    started.onComplete(ctx.succeeding(s -> {
+      service = s;
       ctx.completeNow();
     }));
   }
@@ -71,13 +67,12 @@ class BrowserTest {
     if (chromium != null) {
       chromium.close();
     }
-    Future<Void> drained = app == null ? Future.succeededFuture() : app.shutdown();
-    drained.eventually(vertx::close).onComplete(ctx.succeedingThenComplete());
+    TestService.stop(service, vertx).onComplete(ctx.succeedingThenComplete());
   }
 
   @Test
   void demoPageEchoesATypedLineAndShowsATickingClock() {
-    driver.get("http://127.0.0.1:" + app.httpPort() + "/");
+    driver.get(service.url("/"));
     WebDriverWait wait = new WebDriverWait(driver, WAIT);
 
     wait.until(ExpectedConditions.textToBe(By.id("echo-state"), "open"));

@@ -1,7 +1,8 @@
 package io.socketpush;
 
 import io.socketpush.config.ConfigException;
-import io.socketpush.config.ConfigSources;
+import io.socketpush.config.ConfigLoader;
+import io.socketpush.config.ConfigReference;
 import io.socketpush.config.ServiceConfig;
 import io.socketpush.config.Setting;
 import io.socketpush.config.Settings;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,25 +42,38 @@ class ConfigTest {
     assertEquals(known, inFile, "conf/config.json and Settings.ALL list the same keys");
   }
 
+  /**
+   * docs/configuration.md carries {@link ConfigReference#markdown()} between its markers. With
+   * {@code -Dregenerate=true} the test writes it there instead of failing.
+   */
   @Test
-  void theReadmeDocumentsEveryKeyWithItsVariableAndDefault() throws Exception {
-    String readme = Files.readString(Path.of("README.md"));
-    for (Setting<?> setting : Settings.ALL) {
-      String row = readme.lines().filter(l -> l.startsWith("| `" + setting.key() + "` ")).findFirst()
-          .orElseThrow(() -> new AssertionError("README has no row for " + setting.key()));
-      assertTrue(row.contains("`" + setting.env() + "`"), row);
-      String def = String.valueOf(setting.defaultValue());
-      assertTrue(def.isEmpty() ? row.contains("(empty)") : row.contains("`" + def + "`"), row);
+  void theConfigurationReferenceIsGeneratedFromTheSettings() throws Exception {
+    Path doc = Path.of("docs/configuration.md");
+    String text = Files.readString(doc);
+    int begin = text.indexOf(ConfigReference.BEGIN);
+    int end = text.indexOf(ConfigReference.END);
+    assertTrue(begin >= 0 && end > begin, doc + " has no generated part between the markers "
+        + ConfigReference.BEGIN + " and " + ConfigReference.END);
+    String head = text.substring(0, begin + ConfigReference.BEGIN.length()) + "\n";
+    String generated = text.substring(head.length(), end);
+    String expected = ConfigReference.markdown();
+    if (Boolean.getBoolean("regenerate")) {
+      Files.writeString(doc, head + expected + text.substring(end));
+      return;
     }
+    assertEquals(expected, generated, doc + " is out of step with Settings.ALL; regenerate it with:\n"
+        + "  mvn -q test -Dtest=ConfigTest -Dregenerate=true\nand commit the file");
   }
 
   @Test
   void environmentOverridesTheFileAndTheCommandLineOverridesBoth() {
-    JsonObject file = new JsonObject().put("http", new JsonObject().put("port", 9000)).put("tick", new JsonObject().put("periodMs", 500));
-    ServiceConfig config = ServiceConfig.from(new ConfigSources(file, "conf/config.json",
+    JsonObject file = new JsonObject().put("http", new JsonObject().put("port", 9000).put("host", "127.0.0.2"))
+        .put("tick", new JsonObject().put("periodMs", 500));
+    ServiceConfig config = ServiceConfig.from(ConfigLoader.read(file,
         Map.of("HTTP_PORT", "9001", "TICK_PERIOD_MS", "250", "TIME_ZONE", "Asia/Shanghai"),
         Map.of("http.port", "9002")));
     assertEquals(9002, config.http().port());
+    assertEquals("127.0.0.2", config.http().host(), "a key the file alone sets survives the merge");
     assertEquals(250, config.tick().periodMs());
     assertEquals(ZoneId.of("Asia/Shanghai"), config.tick().zone());
     assertEquals(65536, config.ws().maxMessageBytes());
@@ -76,7 +91,7 @@ class ConfigTest {
   })
   void aBadValueIsRejectedNamingTheKeyAndTheValue(String env, String value, String key) {
     ConfigException e = assertThrows(ConfigException.class,
-        () -> ServiceConfig.from(new ConfigSources(new JsonObject(), "conf/config.json", Map.of(env, value), Map.of())));
+        () -> ServiceConfig.from(ConfigLoader.read(new JsonObject(), Map.of(env, value), Map.of())));
     assertTrue(e.getMessage().contains(key), e.getMessage());
     assertTrue(e.getMessage().contains(value), e.getMessage());
     assertTrue(e.getMessage().contains(env), e.getMessage());
@@ -112,6 +127,20 @@ class ConfigTest {
     assertTrue(help.contains("-conf"));
     for (Setting<?> setting : Settings.ALL) {
       assertTrue(help.contains(setting.key()) && help.contains(setting.env()), setting.key());
+    }
+  }
+
+  @Test
+  void helpFitsOneHundredColumnsAndPointsAtLongDefaults() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertEquals(0, Main.run(new String[] {"--help"}, Map.of(), new PrintStream(out, true, StandardCharsets.UTF_8), System.err));
+    String help = out.toString(StandardCharsets.UTF_8);
+    help.lines().forEach(line -> assertTrue(line.length() <= 100, "longer than 100 columns: " + line));
+    assertTrue(help.contains("see docs/configuration.md"), help);
+    assertFalse(help.contains(String.valueOf(Settings.CHANNELS_RULES.defaultValue())), "the rules' default is printed");
+    assertFalse(help.contains("machine"), "speaks of a machine");
+    for (String command : new String[] {"genconfig", "token", "get"}) {
+      assertTrue(help.contains(command), command);
     }
   }
 

@@ -15,11 +15,12 @@ public final class ServiceProcess implements AutoCloseable {
   private final Process process;
   private final List<String> lines = new CopyOnWriteArrayList<>();
   private final int port;
+  private final Thread reader;
 
   private ServiceProcess(Process process, int port) {
     this.process = process;
     this.port = port;
-    Thread reader = new Thread(() -> {
+    this.reader = new Thread(() -> {
       try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         out.lines().forEach(lines::add);
       } catch (IOException ignored) {
@@ -33,14 +34,18 @@ public final class ServiceProcess implements AutoCloseable {
   /** Starts Main on a free port with the given environment and waits until it listens. */
   public static ServiceProcess start(Map<String, String> env, String... args) throws Exception {
     int port = freePort();
-    List<String> command = new java.util.ArrayList<>(List.of(System.getProperty("java.home") + "/bin/java", "-cp",
-        System.getProperty("java.class.path"), Main.class.getName(), "--http.host=127.0.0.1"));
+    List<String> command = new java.util.ArrayList<>(List.of(System.getProperty("java.home") + "/bin/java"));
+    // what the jar's manifest opens for Hazelcast (the test JVM has them from surefire's argLine)
+    command.addAll(java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+        .filter(arg -> arg.startsWith("--add-opens") || arg.startsWith("--add-exports")).toList());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "--http.host=127.0.0.1"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(env);
     builder.environment().put("HTTP_PORT", String.valueOf(port));
     ServiceProcess service = new ServiceProcess(builder.start(), port);
-    long deadline = System.currentTimeMillis() + 30_000;
+    // a clustered member on a busy host may take a minute to join
+    long deadline = System.currentTimeMillis() + 120_000;
     while (service.lines.stream().noneMatch(l -> l.contains("listening on"))) {
       if (System.currentTimeMillis() > deadline || !service.process.isAlive()) {
         service.close();
@@ -64,8 +69,14 @@ public final class ServiceProcess implements AutoCloseable {
     process.destroy();
   }
 
+  /** Waits for the process to exit and for its last lines to be read. */
   public boolean waitFor(long ms) throws InterruptedException {
-    return process.waitFor(ms, TimeUnit.MILLISECONDS);
+    long deadline = System.currentTimeMillis() + ms;
+    if (!process.waitFor(ms, TimeUnit.MILLISECONDS)) {
+      return false;
+    }
+    reader.join(Math.max(1, deadline - System.currentTimeMillis()));
+    return !reader.isAlive();
   }
 
   @Override

@@ -51,6 +51,17 @@ public final class TestService {
     return app.httpPort();
   }
 
+  /** The demo page and the other plain-HTTP pages of this node. */
+  public String url(String path) {
+    return "http://" + HOST + ":" + port() + path;
+  }
+
+  /** Drains the node (if it started) and closes its Vert.x: the one way tests end a node. */
+  public static Future<Void> stop(TestService service, Vertx vertx) {
+    Future<Void> drained = service == null ? Future.succeededFuture() : service.app.shutdown();
+    return drained.eventually(vertx::close);
+  }
+
   public SocketPush app() {
     return app;
   }

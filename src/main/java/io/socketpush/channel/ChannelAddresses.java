@@ -12,7 +12,8 @@ public final class ChannelAddresses {
    * Publish on a channel from another service (point to point: one member takes it). Body: a JSON object
    * {@code {"channel":"news:sport","data":<any JSON value>}}. The reply is {@code {"channel":…,"seq":N}}
    * once the publication is numbered and kept; a refusal fails the request with the error's code
-   * (102 unknown channel, 103 publishing not allowed, 107 bad request, 109 too large) and its message.
+   * (102 unknown channel, 103 publishing not allowed, 107 bad request, 109 too large, 113 the node holds
+   * {@code channels.maxChannels} channels, all with subscribers) and its message.
    * The rule's {@code publish} must be {@code server} or open to clients; {@code time} is read-only.
    */
   public static final String CHANNELS_PUBLISH = "channels.publish";

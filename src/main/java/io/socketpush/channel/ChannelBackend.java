@@ -83,14 +83,16 @@ public interface ChannelBackend {
   }
 
   /**
-   * A channel with no publication for this long is forgotten (its numbering restarts with a new
-   * epoch, so a client coming back after it is told it did not recover): a service with a channel
-   * per video or per match does not keep every one it ever saw.
+   * Forgets the channels no longer used (see {@link ChannelLimits}); in a cluster Hazelcast forgets them
+   * itself, and this keeps those with a subscriber on this member from looking unused. Called every
+   * {@link #sweepPeriodMs} by one verticle of the node.
    */
-  long IDLE_FORGOTTEN_MS = 24 * 3600 * 1000L;
+  default void forgetIdle() {
+  }
 
-  /** Forgets the logs idle for longer than {@link #IDLE_FORGOTTEN_MS}; Hazelcast does it by itself. */
-  default void forgetIdle(long nowMs) {
+  /** How often {@link #forgetIdle} runs: a few times per idle lifetime, at least once a minute. */
+  static long sweepPeriodMs(long idleTimeoutMs) {
+    return Math.max(50, Math.min(60_000, idleTimeoutMs / 4));
   }
 
   default Future<Void> close() {

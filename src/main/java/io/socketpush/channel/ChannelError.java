@@ -16,6 +16,11 @@ public final class ChannelError extends RuntimeException {
   public static final int NOT_SUBSCRIBED = 108;
   public static final int TOO_LARGE = 109;
   public static final int TOO_MANY_REQUESTS = 111;
+  /**
+   * The node holds {@code channels.maxChannels} channels and every one has a subscriber: a new channel is refused
+   * until one is left (HTTP 503; not one of Centrifugo's codes).
+   */
+  public static final int CHANNELS_FULL = 113;
 
   private final int code;
 
@@ -36,6 +41,7 @@ public final class ChannelError extends RuntimeException {
       case PERMISSION_DENIED: return 403;
       case TOO_LARGE: return 413;
       case TOO_MANY_REQUESTS: return 429;
+      case CHANNELS_FULL: return 503;
       case INTERNAL: return 500;
       default: return 400;
     }

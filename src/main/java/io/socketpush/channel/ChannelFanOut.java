@@ -31,10 +31,16 @@ import java.util.TreeMap;
  * from the channel's history, again every {@link #GAP_WAIT_MS}; only if neither the event bus nor
  * the history brings them within {@link #GAP_GIVE_UP_MS} does the fan-out move on, leaving a gap the
  * clients can see in {@code seq}.
+ *
+ * <p>Joins and leaves are passed on up to {@code channels.presenceEventsPerSecond} per channel per second;
+ * beyond it they are only counted, and once the second is over the subscribers get one summary
+ * ({@link Publication.Kind#PRESENCE}, {@code {"joins":J,"leaves":L}}) instead: churn in a room of N members
+ * costs each member at most that many writes a second, not N per event.
  */
 public final class ChannelFanOut {
   static final long GAP_WAIT_MS = 500;
   static final long GAP_GIVE_UP_MS = 5000;
+  static final long PRESENCE_WINDOW_MS = 1000;
 
   private final Vertx vertx;
   private final Hub hub;
@@ -42,6 +48,7 @@ public final class ChannelFanOut {
   private final TickFanOut ticks;
   private final PushStats stats;
   private final long tickPeriodMs;
+  private final int presencePerWindow;
   private final Map<String, State> states = new HashMap<>();
   private MessageConsumer<JsonObject> consumer;
   private Runnable removeDeliveries;
@@ -56,6 +63,10 @@ public final class ChannelFanOut {
     long waitingSinceMs;
     long lastReadMs;
     boolean filling;
+    long presenceWindowStartMs;
+    int presencePassed;
+    long joinsLeftOut;
+    long leavesLeftOut;
 
     State(ChannelRule rule) {
       this.rule = rule;
@@ -69,6 +80,7 @@ public final class ChannelFanOut {
     this.ticks = ticks;
     this.stats = stats;
     this.tickPeriodMs = tickPeriodMs;
+    this.presencePerWindow = service.config().presenceEventsPerSecond();
   }
 
   public Future<Void> start() {
@@ -151,21 +163,57 @@ public final class ChannelFanOut {
   private void onPresence(Message<JsonObject> message) {
     JsonObject body = message.body();
     String channel = body.getString("channel");
-    if (channel == null || !states.containsKey(channel)) {
+    State state = channel == null ? null : states.get(channel);
+    if (state == null) {
       return; // nobody here follows it
     }
     long now = System.currentTimeMillis();
     JsonObject join = body.getJsonObject("join");
     JsonObject leave = body.getJsonObject("leave");
     if (join != null || leave != null) {
-      hub.publish(new Publication(channel, join != null ? Publication.Kind.JOIN : Publication.Kind.LEAVE,
-          join != null ? join : leave, 0, "", now, now));
+      if (presencePassed(channel, state, now)) {
+        hub.publish(new Publication(channel, join != null ? Publication.Kind.JOIN : Publication.Kind.LEAVE,
+            join != null ? join : leave, 0, "", now, now));
+      } else if (join != null) {
+        state.joinsLeftOut++;
+      } else {
+        state.leavesLeftOut++;
+      }
+      return;
     }
+  }
+
+  /** Whether a join or leave is within the channel's presence limit for this second (a new second sums up the last). */
+  private boolean presencePassed(String channel, State state, long now) {
+    if (now - state.presenceWindowStartMs >= PRESENCE_WINDOW_MS) {
+      summarisePresence(channel, state, now);
+    }
+    if (state.presencePassed < presencePerWindow) {
+      state.presencePassed++;
+      return true;
+    }
+    return false;
+  }
+
+  /** Ends the channel's presence second: one summary of what was left out in it, if anything was. */
+  private void summarisePresence(String channel, State state, long now) {
+    long leftOut = state.joinsLeftOut + state.leavesLeftOut;
+    if (leftOut > 0) {
+      stats.presenceCoalesced(leftOut);
+      hub.publish(new Publication(channel, Publication.Kind.PRESENCE,
+          new JsonObject().put("joins", state.joinsLeftOut).put("leaves", state.leavesLeftOut), 0, "", now, now));
+    }
+    state.presenceWindowStartMs = now;
+    state.presencePassed = 0;
+    state.joinsLeftOut = 0;
+    state.leavesLeftOut = 0;
   }
 
   private void offer(String channel, State state, Publication p) {
     if (state.last >= 0 && !p.epoch().equals(state.epoch)) {
-      // the channel's log was lost (every copy), and numbering restarted: follow the new epoch
+      // the channel's log was lost (every copy) or forgotten, and numbering restarted: follow the new epoch,
+      // and tell its new log at once that this member has subscribers
+      service.interest().again(channel);
       state.epoch = p.epoch();
       state.last = p.seq() - 1;
       state.early.clear();
@@ -209,6 +257,9 @@ public final class ChannelFanOut {
   private void fillGaps() {
     long now = System.currentTimeMillis();
     states.forEach((channel, state) -> {
+      if (state.joinsLeftOut + state.leavesLeftOut > 0 && now - state.presenceWindowStartMs >= PRESENCE_WINDOW_MS) {
+        summarisePresence(channel, state, now);
+      }
       if (state.waitingSinceMs == 0 || state.filling || now - state.waitingSinceMs < GAP_WAIT_MS
           || now - state.lastReadMs < GAP_WAIT_MS) {
         return;

@@ -13,6 +13,9 @@ import java.util.function.BiFunction;
  * more at each join: a leave that crosses a later join on the way to the owner does not cancel it.
  */
 final class ChannelInterest {
+  /** How often a member says again which channels it has subscribers of (and keeps their logs from looking idle). */
+  static final long PERIOD_MS = 30_000;
+
   private final ChannelBackend backend;
   private final String node;
   private final Map<String, long[]> channels = new ConcurrentHashMap<>(); // {subscribers here, generation}
@@ -44,6 +47,14 @@ final class ChannelInterest {
     });
     if (gone[0] != 0) {
       backend.unsubscribe(channel, node, gone[0]);
+    }
+  }
+
+  /** Says again that this member has subscribers of the channel (its log was made anew: a new epoch came). */
+  void again(String channel) {
+    long[] now = channels.get(channel);
+    if (now != null) {
+      backend.interested(channel, node, now[1]);
     }
   }
 

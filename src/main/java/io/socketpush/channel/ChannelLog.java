@@ -36,9 +36,22 @@ public final class ChannelLog implements Serializable {
    */
   private final LinkedHashMap<String, Long> interest = new LinkedHashMap<>();
   private transient String[] interested;
+  /**
+   * Until when (epoch ms) the members with subscribers are not all known: a log made anew (the first use
+   * of a channel, or again after it was forgotten under its subscribers) learns them as each member says
+   * again which channels it has subscribers of ({@link ChannelInterest#PERIOD_MS}); until then the owner
+   * sends to every member.
+   */
+  private long interestUnknownUntilMs;
 
   ChannelLog(String epoch) {
     this.epoch = epoch;
+  }
+
+  /** A log made at {@code nowMs} (given, so the owner and its backup agree). */
+  ChannelLog(String epoch, long nowMs) {
+    this.epoch = epoch;
+    this.interestUnknownUntilMs = nowMs + 2 * ChannelInterest.PERIOD_MS;
   }
 
   static ChannelLog fresh() {
@@ -53,13 +66,7 @@ public final class ChannelLog implements Serializable {
     return epoch;
   }
 
-  /** Counts as used now, though nothing was published (a subscriber read it). */
-  ChannelLog touched(long nowMs) {
-    lastTs = nowMs;
-    return this;
-  }
-
-  /** When the last publication was made (epoch ms), or the log was last {@link #touched}. */
+  /** When the last publication was made (epoch ms). */
   long lastTs() {
     return lastTs;
   }
@@ -67,6 +74,11 @@ public final class ChannelLog implements Serializable {
   /** The sequence number of the last publication, 0 before the first. */
   public long top() {
     return top;
+  }
+
+  /** Whether it keeps a publication that is still within {@code ttlMs} at {@code nowMs}. */
+  boolean keeps(long nowMs, long ttlMs) {
+    return !entries.isEmpty() && entries.peekLast().ts() >= nowMs - ttlMs;
   }
 
   /** Numbers the publication (top + 1), keeps it, forgets what is over the size or past the lifetime. */
@@ -112,8 +124,14 @@ public final class ChannelLog implements Serializable {
     }
   }
 
-  /** The members with subscribers, as an array the owner may keep (it is replaced, never changed). */
-  String[] interested() {
+  /**
+   * The members with subscribers, as an array the owner may keep (it is replaced, never changed); null
+   * while they are not all known yet (send to every member).
+   */
+  String[] interested(long nowMs) {
+    if (nowMs < interestUnknownUntilMs) {
+      return null;
+    }
     if (interested == null) {
       interested = interest.keySet().toArray(new String[0]);
     }

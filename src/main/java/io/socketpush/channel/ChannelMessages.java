@@ -12,7 +12,9 @@ import java.util.function.Function;
 /**
  * What a channel subscriber receives, the same JSON on every transport: a publication
  * {@code {"channel":"chat:lobby","seq":42,"data":…}}, or a presence event
- * {@code {"channel":"chat:lobby","join":{"client":…,"name":…}}} ({@code "leave"} likewise).
+ * {@code {"channel":"chat:lobby","join":{"client":…,"name":…}}} ({@code "leave"} likewise), or, for the
+ * joins and leaves over {@code channels.presenceEventsPerSecond}, a summary once a second
+ * {@code {"channel":"chat:lobby","presence":{"joins":12,"leaves":9}}}.
  * Encoded once per publication; the data's JSON is copied in as it is, not parsed again.
  */
 public final class ChannelMessages {
@@ -30,6 +32,7 @@ public final class ChannelMessages {
       case PUBLICATION -> "{\"channel\":" + Json.encode(p.channel()) + ",\"seq\":" + p.seq() + ",\"data\":";
       case JOIN -> "{\"channel\":" + Json.encode(p.channel()) + ",\"join\":";
       case LEAVE -> "{\"channel\":" + Json.encode(p.channel()) + ",\"leave\":";
+      case PRESENCE -> "{\"channel\":" + Json.encode(p.channel()) + ",\"presence\":";
     };
     ByteBuf data = p.dataJson();
     return Unpooled.buffer(head.length() + data.readableBytes() + 1)

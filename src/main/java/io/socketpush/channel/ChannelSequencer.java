@@ -137,8 +137,13 @@ final class ChannelSequencer {
       if (done.succeeded()) {
         numbered(q.channel, batch, done.result());
       } else {
-        LOG.warn("{} publications on {} not numbered: {}", n, q.channel, done.cause().toString());
-        ChannelError error = new ChannelError(ChannelError.INTERNAL, "the channel's owner did not answer: try again");
+        ChannelError error;
+        if (done.cause() instanceof ChannelError refused) {
+          error = refused; // the node is full (113): the client's answer, not a failure
+        } else {
+          LOG.warn("{} publications on {} not numbered: {}", n, q.channel, done.cause().toString());
+          error = new ChannelError(ChannelError.INTERNAL, "the channel's owner did not answer: try again");
+        }
         for (Pending p : batch) {
           p.done().fail(error);
         }
@@ -161,7 +166,11 @@ final class ChannelSequencer {
       p.done().complete(new ChannelBackend.Appended(n.epoch(), seq));
       service.published(channel);
       byte[] bytes = p.data().getBytes(StandardCharsets.UTF_8);
-      for (String node : n.interested()) {
+      String[] targets = n.interested();
+      if (targets == null) { // a log made anew: who has subscribers is not all known yet, so every member
+        targets = service.nodes().members().toArray(new String[0]);
+      }
+      for (String node : targets) {
         if (node.equals(self)) {
           localOut.add(publication(channel, n.epoch(), seq, p.ts(), bytes));
         } else {

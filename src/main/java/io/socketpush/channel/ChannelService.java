@@ -174,6 +174,9 @@ public final class ChannelService {
       if (data == null) {
         throw new ChannelError(ChannelError.BAD_REQUEST, "a publication needs 'data'");
       }
+      if (!finite(data)) { // 1e400 parses as Infinity, which JSON cannot carry: it would go out as "Infinity"
+        throw new ChannelError(ChannelError.BAD_REQUEST, "a number in data is out of range");
+      }
       json = Json.encode(data);
       if (json.getBytes(StandardCharsets.UTF_8).length > rule.maxMessageBytes()) {
         throw new ChannelError(ChannelError.TOO_LARGE, "data is over " + rule.maxMessageBytes() + " bytes");
@@ -223,6 +226,29 @@ public final class ChannelService {
       }
       return Future.succeededFuture(answers);
     });
+  }
+
+  /** Whether every number in decoded JSON is finite. */
+  static boolean finite(Object value) {
+    if (value instanceof Double d) {
+      return Double.isFinite(d);
+    }
+    if (value instanceof Float f) {
+      return Float.isFinite(f);
+    }
+    if (value instanceof JsonObject object) {
+      return object.stream().allMatch(e -> finite(e.getValue()));
+    }
+    if (value instanceof JsonArray array) {
+      return array.stream().allMatch(ChannelService::finite);
+    }
+    if (value instanceof java.util.Map<?, ?> map) {
+      return map.values().stream().allMatch(ChannelService::finite);
+    }
+    if (value instanceof java.util.List<?> list) {
+      return list.stream().allMatch(ChannelService::finite);
+    }
+    return true;
   }
 
   /** Publishes from the event bus or REST, where data arrives as JSON text. */

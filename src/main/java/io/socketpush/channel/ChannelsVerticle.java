@@ -34,11 +34,12 @@ public final class ChannelsVerticle extends VerticleBase {
     sequence = vertx.eventBus().consumer(ChannelAddresses.SEQUENCE + "." + self, this::number);
     deliver = vertx.eventBus().consumer(ChannelAddresses.DELIVER + "." + self,
         m -> service.deliveries().deliver(ChannelWire.readDeliveries(m.body(), System.currentTimeMillis())));
-    vertx.setPeriodic(60_000, t -> {
-      service.backend().forgetIdle(System.currentTimeMillis());
-      // say again which channels have subscribers here: heals an interest lost with every copy of a log
-      service.interest().channels().forEach((channel, gen) -> service.backend().interested(channel, self, gen));
-    });
+    // a sweep of 100,000 channels takes milliseconds: not worth a worker thread
+    vertx.setPeriodic(ChannelBackend.sweepPeriodMs(service.config().idleTimeoutMs()), t -> service.backend().forgetIdle());
+    // say again which channels have subscribers here: heals an interest lost with every copy of a log, or
+    // with a log forgotten (evicted) under its subscribers, whose next publication would otherwise go nowhere
+    vertx.setPeriodic(ChannelInterest.PERIOD_MS, t ->
+        service.interest().channels().forEach((channel, gen) -> service.backend().interested(channel, self, gen)));
     service.backend().onOrphans((channel, client) -> context.runOnContext(v -> service.announce(channel, "leave", client)));
     return Future.join(publish.completion(), subscribers.completion(), sequence.completion(), deliver.completion());
   }

@@ -4,12 +4,18 @@ import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
+import com.hazelcast.config.EvictionConfig;
+import com.hazelcast.config.EvictionPolicy;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MaxSizePolicy;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
+import io.socketpush.config.ChannelConfig;
 import io.socketpush.config.ChannelRule;
+import io.socketpush.core.PushStats;
+import io.socketpush.time.TickFanOut;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -20,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
@@ -33,6 +40,12 @@ import java.util.function.BiConsumer;
  * any one member (the backup's partition is promoted). Presence lists are entries of {@value #PRESENCE},
  * changed the same way; when a member dies, every survivor removes that member's clients (the first
  * to run finds them) and announces them as gone.
+ *
+ * <p>The channels held are bounded by Hazelcast itself ({@link #configureMaps}): at most
+ * {@code channels.maxChannels} logs per member (the least recently used evicted first) and each forgotten
+ * after {@code channels.idleTimeoutMs} without a publication or a read that created it. A channel with
+ * a subscriber is kept from looking idle: every member rewrites the logs of its subscribed channels a few
+ * times per idle lifetime ({@link #forgetIdle}). A forgotten channel restarts with a new epoch.
  *
  * <p>Every Hazelcast call here is asynchronous; nothing blocks an event loop.
  */
@@ -52,27 +65,53 @@ public final class HazelcastBackend implements ChannelBackend {
   private final HazelcastInstance hazelcast;
   private final IMap<String, ChannelLog> logs;
   private final IMap<String, LinkedHashMap<String, Client>> presence;
+  private final PushStats stats;
   private UUID membershipListener;
 
-  /** Adds the channels' maps to a member's Hazelcast configuration: the channel feature owns them. */
-  public static void configureMaps(Config config) {
-    // channel logs: one synchronous backup (an acknowledged publication survives one member's loss);
-    // a channel idle for a day is forgotten, as standalone. Kept as objects: every change is an entry
-    // processor, which then runs on the stored log itself, on the owner and on the backup, instead of
-    // deserialising and serialising the whole history (up to historySize entries) twice per publication
+  public HazelcastBackend(Vertx vertx, HazelcastInstance hazelcast, PushStats stats) {
+    this.vertx = vertx;
+    this.hazelcast = hazelcast;
+    this.logs = hazelcast.getMap(LOGS);
+    this.presence = hazelcast.getMap(PRESENCE);
+    this.stats = stats;
+    stats.channelStore(() -> logs.getLocalMapStats().getOwnedEntryCount(),
+        () -> logs.getLocalMapStats().getExpirationCount(), () -> logs.getLocalMapStats().getEvictionCount());
+  }
+
+  /**
+   * The channel maps' configuration, for every member's Hazelcast {@link Config}. Logs: one synchronous
+   * backup (an acknowledged publication survives one member's loss); at most {@code maxChannels} per member,
+   * the least recently used evicted beyond (a flood of distinct names cannot fill the heap); forgotten after
+   * {@code idleTimeoutMs} unused. Kept as objects: every change is an entry processor, which then runs on the
+   * stored log itself, on the owner and on the backup, instead of deserialising and serialising the whole
+   * history (up to historySize entries) twice per publication.
+   */
+  public static void configureMaps(Config config, ChannelConfig channels) {
     config.addMapConfig(new MapConfig(LOGS).setBackupCount(1).setAsyncBackupCount(0)
         .setInMemoryFormat(InMemoryFormat.OBJECT)
-        .setMaxIdleSeconds((int) (IDLE_FORGOTTEN_MS / 1000)));
+        .setMaxIdleSeconds((int) Math.max(1, (channels.idleTimeoutMs() + 999) / 1000))
+        .setEvictionConfig(new EvictionConfig().setEvictionPolicy(EvictionPolicy.LRU)
+            .setMaxSizePolicy(MaxSizePolicy.PER_NODE).setSize(channels.maxChannels())));
     config.addMapConfig(new MapConfig(PRESENCE).setBackupCount(1).setAsyncBackupCount(0)
         .setInMemoryFormat(InMemoryFormat.OBJECT));
     config.getSerializationConfig().addDataSerializableFactory(LogOperations.FACTORY_ID, new LogOperations());
   }
 
-  public HazelcastBackend(Vertx vertx, HazelcastInstance hazelcast) {
-    this.vertx = vertx;
-    this.hazelcast = hazelcast;
-    this.logs = hazelcast.getMap(LOGS);
-    this.presence = hazelcast.getMap(PRESENCE);
+  /**
+   * Rewrites the logs of the channels with a subscriber on this member, unchanged, so that neither the idle
+   * lifetime nor the eviction of the least recently used forgets them under their subscribers (whose client
+   * would see the numbering restart). A log already forgotten is not made again: the next publication does.
+   */
+  @Override
+  public void forgetIdle() {
+    Set<String> subscribed = new java.util.HashSet<>(stats.subscribedChannels());
+    subscribed.remove(TickFanOut.CHANNEL);
+    if (!subscribed.isEmpty()) {
+      logs.submitToKeys(subscribed, new Touch()).exceptionally(e -> {
+        LOG.warn("subscribed channels not kept alive: {}", e.toString());
+        return null;
+      });
+    }
   }
 
   @Override
@@ -101,12 +140,12 @@ public final class HazelcastBackend implements ChannelBackend {
 
   @Override
   public Future<Void> unsubscribe(String channel, String node, long gen) {
-    return onCaller(logs.submitToKey(channel, new LogOperations.Interest(node, gen, false, null))).mapEmpty();
+    return onCaller(logs.submitToKey(channel, new LogOperations.Interest(node, gen, false, null, System.currentTimeMillis()))).mapEmpty();
   }
 
   @Override
   public Future<Void> interested(String channel, String node, long gen) {
-    return onCaller(logs.submitToKey(channel, new LogOperations.Interest(node, gen, true, null))).mapEmpty();
+    return onCaller(logs.submitToKey(channel, new LogOperations.Interest(node, gen, true, null, System.currentTimeMillis()))).mapEmpty();
   }
 
   @Override
@@ -191,7 +230,7 @@ public final class HazelcastBackend implements ChannelBackend {
     public History process(Map.Entry<String, ChannelLog> entry) {
       ChannelLog log = entry.getValue();
       if (log == null) {
-        log = new ChannelLog(freshEpoch);
+        log = new ChannelLog(freshEpoch, nowMs);
         entry.setValue(log);
       }
       if (node != null) {
@@ -204,15 +243,27 @@ public final class HazelcastBackend implements ChannelBackend {
     @Override
     public EntryProcessor<String, ChannelLog, History> getBackupProcessor() {
       // the backup needs the log a read creates and the interest it records, nothing else of the read
-      return node == null ? new CreateOnly(freshEpoch) : new InterestBackup(new LogOperations.Interest(node, gen, true, freshEpoch));
+      return node == null ? new CreateOnly(freshEpoch, nowMs) : new InterestBackup(new LogOperations.Interest(node, gen, true, freshEpoch, nowMs));
     }
   }
 
-  record CreateOnly(String freshEpoch) implements EntryProcessor<String, ChannelLog, History> {
+  /** Rewrites a log as it is: a write, which Hazelcast counts as use (reads by entry processor are not). */
+  record Touch() implements EntryProcessor<String, ChannelLog, Boolean> {
+    @Override
+    public Boolean process(Map.Entry<String, ChannelLog> entry) {
+      if (entry.getValue() == null) {
+        return false;
+      }
+      entry.setValue(entry.getValue());
+      return true;
+    }
+  }
+
+  record CreateOnly(String freshEpoch, long nowMs) implements EntryProcessor<String, ChannelLog, History> {
     @Override
     public History process(Map.Entry<String, ChannelLog> entry) {
       if (entry.getValue() == null) {
-        entry.setValue(new ChannelLog(freshEpoch));
+        entry.setValue(new ChannelLog(freshEpoch, nowMs));
       }
       return null;
     }

@@ -1,8 +1,11 @@
 package io.socketpush.channel;
 
+import io.socketpush.config.ChannelConfig;
 import io.socketpush.config.ChannelRule;
+import io.socketpush.core.PushStats;
 import io.vertx.core.Future;
 
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,37 +14,92 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Standalone: the channels' logs and presence lists in this node's memory, shared by its event
- * loops. Each log is locked only for an append or a read of its few entries: nothing blocks.
+ * loops. Each log is locked only for an append or a read of its few entries: nothing blocks. How many
+ * logs are held, and for how long, is up to {@link ChannelLimits}.
  */
 public final class LocalBackend implements ChannelBackend {
-  private final Map<String, ChannelLog> logs = new ConcurrentHashMap<>();
+  private final ChannelLimits<Held> logs;
   private final Map<String, Map<String, Client>> presence = new ConcurrentHashMap<>();
+
+  /** @param clock the time of idleness and history lifetimes ({@link InstantSource#system()} but in tests) */
+  public LocalBackend(ChannelConfig config, InstantSource clock, PushStats stats) {
+    this.logs = new ChannelLimits<>(config.maxChannels(), config.idleTimeoutMs(), clock, c -> stats.subscribers(c) > 0, stats);
+  }
+
+  /** One channel's log, and when it was last used; its lock guards both. */
+  static final class Held implements ChannelLimits.Held {
+    private final ChannelLog log = ChannelLog.fresh();
+    private long ttlMs;
+    private long lastUsedMs;
+    private boolean forgotten;
+
+    @Override
+    public long lastUsedMs() {
+      return lastUsedMs;
+    }
+
+    @Override
+    public boolean keepsHistory(long nowMs) {
+      return log.keeps(nowMs, ttlMs);
+    }
+
+    @Override
+    public void forget() {
+      forgotten = true;
+    }
+
+    @Override
+    public boolean forgotten() {
+      return forgotten;
+    }
+
+    void used(long nowMs, long ttlMs) {
+      this.lastUsedMs = Math.max(lastUsedMs, nowMs);
+      this.ttlMs = ttlMs;
+    }
+  }
 
   private static final String[] THIS_NODE = {"local"};
 
   @Override
   public Future<Numbered> appendAll(String channel, ChannelRule rule, String[] data, long[] ts) {
-    ChannelLog log = logs.computeIfAbsent(channel, c -> ChannelLog.fresh());
-    synchronized (log) {
-      return Future.succeededFuture(new Numbered(log.epoch(), log.appendAll(data, ts, rule.historySize(), rule.historyTtlMs()), THIS_NODE));
+    try {
+      while (true) {
+        Held held = logs.acquire(channel, Held::new);
+        synchronized (held) {
+          if (!held.forgotten) {
+            held.used(logs.clock().millis(), rule.historyTtlMs());
+            return Future.succeededFuture(new Numbered(held.log.epoch(),
+                held.log.appendAll(data, ts, rule.historySize(), rule.historyTtlMs()), THIS_NODE));
+          }
+        }
+      }
+    } catch (ChannelError e) {
+      return Future.failedFuture(e);
     }
   }
 
   @Override
   public Future<History> history(String channel, ChannelRule rule, long since, String epoch, int recent) {
-    ChannelLog log = logs.computeIfAbsent(channel, c -> ChannelLog.fresh().touched(System.currentTimeMillis()));
-    synchronized (log) {
-      return Future.succeededFuture(log.since(since, epoch, recent, System.currentTimeMillis(), rule.historyTtlMs()));
+    try {
+      while (true) {
+        Held held = logs.acquire(channel, Held::new);
+        synchronized (held) {
+          if (!held.forgotten) {
+            long now = logs.clock().millis();
+            held.used(now, rule.historyTtlMs());
+            return Future.succeededFuture(held.log.since(since, epoch, recent, now, rule.historyTtlMs()));
+          }
+        }
+      }
+    } catch (ChannelError e) {
+      return Future.failedFuture(e);
     }
   }
 
   @Override
-  public void forgetIdle(long nowMs) {
-    logs.values().removeIf(log -> {
-      synchronized (log) {
-        return nowMs - log.lastTs() > IDLE_FORGOTTEN_MS;
-      }
-    });
+  public void forgetIdle() {
+    logs.sweep();
   }
 
   @Override

@@ -57,12 +57,12 @@ final class LogOperations implements DataSerializableFactory {
     public NumberedAnswer process(Map.Entry<String, ChannelLog> entry) {
       ChannelLog log = entry.getValue();
       if (log == null) {
-        log = new ChannelLog(epoch != null ? epoch : ChannelLog.newEpoch()); // an epoch per log, not per publication
+        log = new ChannelLog(epoch != null ? epoch : ChannelLog.newEpoch(), ts[0]); // an epoch per log, not per publication
       }
       epoch = log.epoch();
       long first = log.appendAll(data, ts, historySize, ttlMs);
       entry.setValue(log);
-      return backup ? null : new NumberedAnswer(log.epoch(), first, log.interested());
+      return backup ? null : new NumberedAnswer(log.epoch(), first, log.interested(ts[ts.length - 1]));
     }
 
     @Override
@@ -145,14 +145,17 @@ final class LogOperations implements DataSerializableFactory {
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeString(epoch);
       out.writeLong(first);
-      out.writeStringArray(interested);
+      out.writeBoolean(interested != null);
+      if (interested != null) {
+        out.writeStringArray(interested);
+      }
     }
 
     @Override
     public void readData(ObjectDataInput in) throws IOException {
       epoch = in.readString();
       first = in.readLong();
-      interested = in.readStringArray();
+      interested = in.readBoolean() ? in.readStringArray() : null;
     }
   }
 
@@ -166,15 +169,17 @@ final class LogOperations implements DataSerializableFactory {
     private long gen;
     private boolean add;
     private String epoch;
+    private long nowMs;
 
     Interest() {
     }
 
-    Interest(String node, long gen, boolean add, String epoch) {
+    Interest(String node, long gen, boolean add, String epoch, long nowMs) {
       this.node = node;
       this.gen = gen;
       this.add = add;
       this.epoch = epoch;
+      this.nowMs = nowMs;
     }
 
     @Override
@@ -184,7 +189,7 @@ final class LogOperations implements DataSerializableFactory {
         if (!add) {
           return false;
         }
-        log = new ChannelLog(epoch != null ? epoch : ChannelLog.newEpoch());
+        log = new ChannelLog(epoch != null ? epoch : ChannelLog.newEpoch(), nowMs);
         epoch = log.epoch();
       }
       if (add) {
@@ -198,7 +203,7 @@ final class LogOperations implements DataSerializableFactory {
 
     @Override
     public EntryProcessor<String, ChannelLog, Boolean> getBackupProcessor() {
-      return new Interest(node, gen, add, epoch);
+      return new Interest(node, gen, add, epoch, nowMs);
     }
 
     @Override
@@ -217,6 +222,7 @@ final class LogOperations implements DataSerializableFactory {
       out.writeLong(gen);
       out.writeBoolean(add);
       out.writeString(epoch);
+      out.writeLong(nowMs);
     }
 
     @Override
@@ -225,6 +231,7 @@ final class LogOperations implements DataSerializableFactory {
       gen = in.readLong();
       add = in.readBoolean();
       epoch = in.readString();
+      nowMs = in.readLong();
     }
   }
 }

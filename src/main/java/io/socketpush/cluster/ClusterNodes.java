@@ -1,11 +1,11 @@
 package io.socketpush.cluster;
 
+import io.socketpush.internal.VertxInternals;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 
@@ -29,7 +29,7 @@ public final class ClusterNodes {
 
   public ClusterNodes(Vertx vertx) {
     this.vertx = vertx;
-    this.cluster = ((VertxInternal) vertx).clusterManager();
+    this.cluster = VertxInternals.clusterManager(vertx);
   }
 
   /** Whether this node is a member of a cluster (else standalone). */

@@ -18,9 +18,18 @@ import java.util.regex.Pattern;
  * @param requestsPerSecond  messages one channel connection ({@code /ws}, {@code /sockjs/channels}) may send per second, of any kind: a loop of
  *                           subscribe and unsubscribe cannot keep an event loop and the cluster busy (close 1008 beyond)
  * @param apiKey             the key of {@code POST /api/channels/{name}} for server-side publishers; empty: only JWTs
+ * @param maxChannels        channels (logs) one node holds: every name published or subscribed to costs memory until it
+ *                           is forgotten, so a flood of distinct names cannot grow the heap without end (error 113 beyond,
+ *                           once no channel without subscribers is left to evict)
+ * @param idleTimeoutMs      a channel with no subscriber and no unexpired history is forgotten after this long unused:
+ *                           its memory is freed, and its numbering restarts with a new epoch if it is used again
+ * @param presenceEventsPerSecond join and leave events of one channel passed to its subscribers per second (per event
+ *                           loop); beyond it they are counted into one summary a second, so churn in a big room
+ *                           cannot multiply into writes to every member
  */
 public record ChannelConfig(List<ChannelRule> rules, int maxPerConnection, int publishesPerSecond,
-                            int requestsPerSecond, String apiKey) {
+                            int requestsPerSecond, String apiKey, int maxChannels, long idleTimeoutMs,
+                            int presenceEventsPerSecond) {
   /** Letters, digits and {@code _ - . : @ =}, 1 to 128 of them. */
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_\\-.:@=]{1,128}");
 

@@ -2,39 +2,31 @@ package io.socketpush.config;
 
 import io.vertx.core.json.JsonObject;
 
-import java.util.Map;
-
 /**
- * The raw configuration as read: the file (nested JSON, keys as in {@code conf/config.json}), the
- * environment, and the command line's {@code --key=value} overrides, in rising precedence.
+ * The configuration as vertx-config merged it (defaults, the file, the environment, the command
+ * line, each over the one before: see {@link ConfigLoader}), nested as in {@code conf/config.json}.
+ * Nothing here decides precedence; it only reads one key and types it.
  */
-public record ConfigSources(JsonObject file, String fileName, Map<String, String> env, Map<String, String> overrides) {
+public record ConfigSources(JsonObject merged) {
 
-  public static ConfigSources of(JsonObject file) {
-    return new ConfigSources(file, "test", Map.of(), Map.of());
+  /** The given configuration over the defaults, as the loader's lowest store would put it. */
+  public static ConfigSources of(JsonObject config) {
+    return new ConfigSources(ConfigLoader.defaults().mergeIn(config.copy(), true));
   }
 
-  /** The winning raw value of a setting and where it came from, or null if none is given. */
-  String[] lookup(Setting<?> setting) {
-    String override = overrides.get(setting.key());
-    if (override != null) {
-      return new String[] {override, "--" + setting.key()};
-    }
-    String fromEnv = env.get(setting.env());
-    if (fromEnv != null) {
-      return new String[] {fromEnv, "environment " + setting.env()};
-    }
-    Object fromFile = pathValue(file, setting.key());
-    if (fromFile != null) {
-      return new String[] {String.valueOf(fromFile), fileName};
-    }
-    return null;
+  /** The raw value of a key, as written in the layer that set it; null if the key is absent. */
+  public String raw(Setting<?> setting) {
+    Object value = pathValue(merged, setting.key());
+    return value == null ? null : String.valueOf(value);
+  }
+
+  /** The typed value of a setting. */
+  public <T> T get(Setting<T> setting) {
+    String raw = raw(setting);
+    return setting.parse(raw != null ? raw : String.valueOf(setting.defaultValue()));
   }
 
   private static Object pathValue(JsonObject json, String dotted) {
-    if (json == null) {
-      return null;
-    }
     String[] parts = dotted.split("\\.");
     JsonObject node = json;
     for (int i = 0; i < parts.length - 1; i++) {
@@ -45,14 +37,5 @@ public record ConfigSources(JsonObject file, String fileName, Map<String, String
       node = (JsonObject) child;
     }
     return node.getValue(parts[parts.length - 1]);
-  }
-
-  /** The typed value of a setting: given or default. */
-  public <T> T get(Setting<T> setting) {
-    String[] found = lookup(setting);
-    if (found == null) {
-      return setting.parse(String.valueOf(setting.defaultValue()), "default");
-    }
-    return setting.parse(found[0], found[1]);
   }
 }

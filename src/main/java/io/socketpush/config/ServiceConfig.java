@@ -28,9 +28,13 @@ public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws
             sources.get(CLUSTER_SERVICE_DNS), sources.get(EVENTBUS_PORT)),
         security(sources),
         new LimitsConfig(sources.get(LIMITS_MAX_CONNECTIONS), sources.get(LIMITS_MAX_CONNECTIONS_PER_IP),
-            sources.get(LIMITS_NEW_CONNECTIONS_PER_SECOND), sources.get(LIMITS_ECHO_MESSAGES_PER_SECOND)),
+            sources.get(LIMITS_NEW_CONNECTIONS_PER_SECOND), sources.get(LIMITS_ECHO_MESSAGES_PER_SECOND),
+            sources.get(LIMITS_PENDING_REQUESTS_PER_IP), sources.get(LIMITS_HTTP_HEADER_TIMEOUT_MS),
+            sources.get(LIMITS_HTTP_BODY_TIMEOUT_MS), sources.get(LIMITS_API_PUBLISHES_PER_SECOND_PER_IP),
+            sources.get(LIMITS_API_PUBLISHES_PER_SECOND_PER_KEY)),
         new ChannelConfig(sources.get(CHANNELS_RULES), sources.get(CHANNELS_MAX_PER_CONNECTION),
-            sources.get(CHANNELS_PUBLISHES_PER_SECOND), sources.get(CHANNELS_REQUESTS_PER_SECOND), sources.get(CHANNELS_API_KEY)),
+            sources.get(CHANNELS_PUBLISHES_PER_SECOND), sources.get(CHANNELS_REQUESTS_PER_SECOND), sources.get(CHANNELS_API_KEY),
+            sources.get(CHANNELS_MAX_CHANNELS), sources.get(CHANNELS_IDLE_TIMEOUT_MS), sources.get(CHANNELS_PRESENCE_EVENTS_PER_SECOND)),
         sources.get(BENCH_ENABLED), sources.get(LOG_LEVEL), sources.get(LOG_FORMAT));
     if (config.ws.idleTimeoutMs() <= config.ws.pingIntervalMs()) {
       throw new ConfigException(WS_IDLE_TIMEOUT_MS.key() + " = " + config.ws.idleTimeoutMs()

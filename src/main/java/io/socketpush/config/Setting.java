@@ -96,11 +96,12 @@ public final class Setting<T> {
     return description;
   }
 
-  T parse(String raw, String source) {
+  /** The typed value; a bad one fails naming the key, its variable and the value. */
+  public T parse(String raw) {
     try {
       return parser.apply(raw);
     } catch (IllegalArgumentException | java.time.DateTimeException e) {
-      throw new ConfigException(key + " = '" + raw + "' (from " + source + "): " + e.getMessage());
+      throw new ConfigException(key + " (" + env + ") = '" + raw + "': " + e.getMessage());
     }
   }
 }

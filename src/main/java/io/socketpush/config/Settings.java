@@ -6,8 +6,8 @@ import java.util.List;
 
 /**
  * Every configuration key the service reads, with its default. {@code conf/config.json} lists the
- * same keys with the same defaults (a test keeps the two in step); the README table is made from
- * this list too.
+ * same keys with the same defaults (a test keeps the two in step); {@code --help} and the reference
+ * in {@code docs/configuration.md} ({@link ConfigReference}) are made from this list too.
  */
 public final class Settings {
   private Settings() {
@@ -79,7 +79,7 @@ public final class Settings {
   public static final Setting<String> SECURITY_JWT_ALGORITHM = Setting.choice("security.jwt.algorithm", "HS256",
       "HS256 (shared secret), RS256 or ES256 (public key)", "HS256", "RS256", "ES256");
   public static final Setting<String> SECURITY_JWT_SECRET = Setting.text("security.jwt.secret", "",
-      "HS256 shared secret (set it from the environment, not the file)").env("JWT_SECRET");
+      "HS256 shared secret, used as text (its UTF-8 bytes, not base64-decoded); genconfig writes a random one").env("JWT_SECRET");
   public static final Setting<String> SECURITY_JWT_PUBLIC_KEY = Setting.text("security.jwt.publicKey", "",
       "RS256/ES256 public key: PEM text, or the path of a PEM file").env("JWT_PUBLIC_KEY");
   public static final Setting<String> SECURITY_JWT_ISSUER = Setting.text("security.jwt.issuer", "",
@@ -92,17 +92,27 @@ public final class Settings {
       "PEM private key (PKCS#8) of tls.cert");
 
   public static final Setting<Integer> LIMITS_MAX_CONNECTIONS = Setting.integer("limits.maxConnections", 19_000, 0, 10_000_000,
-      "sockets this instance holds at most (503 beyond); 19,000 fits the 20,000 open files of this machine; 0: no limit");
+      "sockets this instance holds at most (503 beyond); 19,000 fits a limit of 20,000 open files per process; 0: no limit");
   public static final Setting<Integer> LIMITS_MAX_CONNECTIONS_PER_IP = Setting.integer("limits.maxConnectionsPerIp", 1000, 0, 10_000_000,
       "sockets one client address holds at most (429 beyond); 0: no limit");
   public static final Setting<Integer> LIMITS_NEW_CONNECTIONS_PER_SECOND = Setting.integer("limits.newConnectionsPerSecond", 5000, 0, 10_000_000,
       "handshakes accepted per second, token bucket with a burst of one second's worth (429 beyond); 0: no limit");
   public static final Setting<Integer> LIMITS_ECHO_MESSAGES_PER_SECOND = Setting.integer("limits.echoMessagesPerSecond", 1000, 0, 10_000_000,
       "messages one echo socket may send per second, with a burst of one second's worth (1008 beyond); 0: no limit");
+  public static final Setting<Integer> LIMITS_PENDING_REQUESTS_PER_IP = Setting.integer("limits.pendingRequestsPerIp", 128, 0, 10_000_000,
+      "plain HTTP connections one client address may hold while they wait for a request's head or body (a keep-alive connection between requests included); beyond, a new one is closed at once; 0: no limit");
+  public static final Setting<Integer> LIMITS_HTTP_HEADER_TIMEOUT_MS = Setting.integer("limits.httpHeaderTimeoutMs", 10_000, 10, 3_600_000,
+      "a connection must send a request's whole head this long after it was accepted or its previous response ended, or it is closed");
+  public static final Setting<Integer> LIMITS_HTTP_BODY_TIMEOUT_MS = Setting.integer("limits.httpBodyTimeoutMs", 30_000, 10, 3_600_000,
+      "a request's body must end, and a WebSocket handshake be answered, this long after its head, or the connection is closed");
+  public static final Setting<Integer> LIMITS_API_PUBLISHES_PER_SECOND_PER_IP = Setting.integer("limits.apiPublishesPerSecondPerIp", 50, 0, 10_000_000,
+      "POST /api/channels/{name} without the API key: publications one client address may make per second, burst of one second's worth (429, error 111 beyond); 0: no limit");
+  public static final Setting<Integer> LIMITS_API_PUBLISHES_PER_SECOND_PER_KEY = Setting.integer("limits.apiPublishesPerSecondPerKey", 1000, 0, 10_000_000,
+      "POST /api/channels/{name} with the API key: publications per second of all its holders on this node, burst of one second's worth (429, error 111 beyond); 0: no limit");
 
   public static final Setting<java.util.List<ChannelRule>> CHANNELS_RULES = Setting.custom("channels.rules",
       ChannelConfig.defaultRules(),
-      "channel rules by name pattern, first match wins (JSON array; see Channels)", ChannelConfig::parseRules);
+      "channel rules by name pattern, first match wins (JSON array; see docs/protocol.md)", ChannelConfig::parseRules);
   public static final Setting<Integer> CHANNELS_MAX_PER_CONNECTION = Setting.integer("channels.maxPerConnection", 128, 1, 100_000,
       "channels one connection may follow (error 106 beyond)");
   public static final Setting<Integer> CHANNELS_PUBLISHES_PER_SECOND = Setting.integer("channels.publishesPerSecond", 20, 1, 1_000_000,
@@ -111,6 +121,12 @@ public final class Settings {
       "messages one channel connection (/ws, /sockjs/channels) may send per second, burst of one second's worth (close 1008 beyond)");
   public static final Setting<String> CHANNELS_API_KEY = Setting.text("channels.apiKey", "",
       "key of POST /api/channels/{name} for server-side publishers (X-API-Key header); empty: JWTs only").env("CHANNELS_API_KEY");
+  public static final Setting<Integer> CHANNELS_MAX_CHANNELS = Setting.integer("channels.maxChannels", 100_000, 1, 100_000_000,
+      "channels (logs) this node holds at most; a new one evicts the idlest with no subscriber, else is refused (error 113, HTTP 503)");
+  public static final Setting<Integer> CHANNELS_IDLE_TIMEOUT_MS = Setting.integer("channels.idleTimeoutMs", 300_000, 100, 604_800_000,
+      "a channel with no subscriber and no unexpired history, unused this long, is forgotten (its numbering restarts with a new epoch)");
+  public static final Setting<Integer> CHANNELS_PRESENCE_EVENTS_PER_SECOND = Setting.integer("channels.presenceEventsPerSecond", 20, 1, 1_000_000,
+      "join/leave events per channel per second passed to its subscribers; beyond it they are counted into one presence summary per second");
 
   public static final Setting<Boolean> BENCH_ENABLED = Setting.flag("bench.enabled", false,
       "serve /ws/bench (the websocket-shootout protocol) for benchmarks; off in production, where one broadcast writes to every bench socket of the cluster");
@@ -119,6 +135,9 @@ public final class Settings {
       "text, or json for one JSON object per line", "text", "json");
   public static final Setting<String> LOG_LEVEL = Setting.choice("log.level", "INFO",
       "root log level: TRACE, DEBUG, INFO, WARN or ERROR", "TRACE", "DEBUG", "INFO", "WARN", "ERROR");
+
+  public static final Setting<String> ADMIN_PASSWORD = Setting.text("admin.password", "",
+      "password of the admin console; genconfig writes a random one").env("ADMIN_PASSWORD");
 
   public static final List<Setting<?>> ALL = List.of(
       HTTP_HOST, HTTP_PORT, HTTP_INSTANCES,
@@ -131,9 +150,11 @@ public final class Settings {
       SECURITY_ALLOWED_ORIGINS, SECURITY_REQUIRE_ORIGIN, SECURITY_JWT_REQUIRED, SECURITY_JWT_ALGORITHM,
       SECURITY_JWT_SECRET, SECURITY_JWT_PUBLIC_KEY, SECURITY_JWT_ISSUER, SECURITY_JWT_AUDIENCE, TLS_CERT, TLS_KEY,
       LIMITS_MAX_CONNECTIONS, LIMITS_MAX_CONNECTIONS_PER_IP, LIMITS_NEW_CONNECTIONS_PER_SECOND,
-      LIMITS_ECHO_MESSAGES_PER_SECOND,
+      LIMITS_ECHO_MESSAGES_PER_SECOND, LIMITS_PENDING_REQUESTS_PER_IP, LIMITS_HTTP_HEADER_TIMEOUT_MS, LIMITS_HTTP_BODY_TIMEOUT_MS,
+      LIMITS_API_PUBLISHES_PER_SECOND_PER_IP, LIMITS_API_PUBLISHES_PER_SECOND_PER_KEY,
       CHANNELS_RULES, CHANNELS_MAX_PER_CONNECTION, CHANNELS_PUBLISHES_PER_SECOND, CHANNELS_REQUESTS_PER_SECOND,
-      CHANNELS_API_KEY,
+      CHANNELS_API_KEY, CHANNELS_MAX_CHANNELS, CHANNELS_IDLE_TIMEOUT_MS, CHANNELS_PRESENCE_EVENTS_PER_SECOND,
       BENCH_ENABLED,
-      LOG_LEVEL, LOG_FORMAT);
+      LOG_LEVEL, LOG_FORMAT,
+      ADMIN_PASSWORD);
 }

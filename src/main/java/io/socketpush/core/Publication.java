@@ -18,8 +18,8 @@ import java.util.function.Function;
  * handed to every event loop of a node: its encodings are safe to share.
  */
 public final class Publication {
-  /** What a hub carries. */
-  public enum Kind { PUBLICATION, JOIN, LEAVE }
+  /** What a hub carries; PRESENCE is a summary of the joins and leaves left out over a channel's presence limit. */
+  public enum Kind { PUBLICATION, JOIN, LEAVE, PRESENCE }
 
   private final String channel;
   private final Kind kind;

@@ -26,7 +26,13 @@ public final class PushStats {
   private final java.util.function.UnaryOperator<String> channelLabel;
   private final Counter channelDeliveries;
   private final Counter channelGaps;
+  private final Counter channelsRefused;
+  private final Counter presenceCoalesced;
+  private volatile java.util.function.LongSupplier channelsHeld = () -> 0;
+  private volatile java.util.function.LongSupplier channelsForgottenIdle = () -> 0;
+  private volatile java.util.function.LongSupplier channelsEvicted = () -> 0;
   private final Map<String, Counter> refused = new ConcurrentHashMap<>();
+  private final Map<String, Counter> httpRefused = new ConcurrentHashMap<>();
   private final Counter ticksPublished;
   private final Counter ticksReceived;
   private final Counter deliveries;
@@ -41,6 +47,10 @@ public final class PushStats {
     this.channelLabel = channelLabel;
     channelDeliveries = Counter.builder("socketpush.channels.delivered").description("channel publications written to subscribers").register(registry);
     channelGaps = Counter.builder("socketpush.channels.gaps").description("channel publications a fan-out waited for in vain and fetched from history (filled) or skipped").register(registry);
+    channelsRefused = Counter.builder("socketpush.channels.refused")
+        .description("new channels refused because the node held channels.maxChannels, all with subscribers (error 113)").register(registry);
+    presenceCoalesced = Counter.builder("socketpush.channels.presence.coalesced")
+        .description("join/leave events over channels.presenceEventsPerSecond, counted into a presence summary instead of passed on, per event loop").register(registry);
     ticksPublished = Counter.builder("socketpush.ticks.published").description("ticks this node published as the cluster's ticker").register(registry);
     ticksReceived = Counter.builder("socketpush.ticks.received").description("ticks taken from the event bus, per HTTP verticle instance").register(registry);
     deliveries = Counter.builder("socketpush.ticks.delivered").description("tick writes to sockets").register(registry);
@@ -96,9 +106,48 @@ public final class PushStats {
     channelGaps.increment(publications);
   }
 
+  /**
+   * Where the channels this node holds are counted (once, by the channel backend): how many it holds, how many
+   * it forgot unused ({@code channels.idleTimeoutMs}) and how many it evicted to make room ({@code channels.maxChannels}).
+   */
+  public void channelStore(java.util.function.LongSupplier held, java.util.function.LongSupplier forgottenIdle,
+                           java.util.function.LongSupplier evicted) {
+    channelsHeld = held;
+    channelsForgottenIdle = forgottenIdle;
+    channelsEvicted = evicted;
+    Gauge.builder("socketpush.channels.held", () -> channelsHeld.getAsLong())
+        .description("channels (logs) held in this node's memory; in a cluster, those whose partition it owns").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("socketpush.channels.forgotten", this, s -> s.channelsForgottenIdle.getAsLong())
+        .tag("reason", "idle").description("channels forgotten after channels.idleTimeoutMs unused").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("socketpush.channels.forgotten", this, s -> s.channelsEvicted.getAsLong())
+        .tag("reason", "full").description("channels evicted to make room under channels.maxChannels").register(registry);
+  }
+
+  public void channelRefused() {
+    channelsRefused.increment();
+  }
+
+  public void presenceCoalesced(long events) {
+    presenceCoalesced.increment(events);
+  }
+
+  /** The channels with a subscriber on this node. */
+  public java.util.Set<String> subscribedChannels() {
+    return java.util.Collections.unmodifiableSet(subscribers.keySet());
+  }
+
   public void handshakeRefused(String reason) {
     refused.computeIfAbsent(reason, r -> Counter.builder("socketpush.handshakes.refused").tag("reason", r)
         .description("WebSocket handshakes refused, by reason").register(registry)).increment();
+  }
+
+  /**
+   * A plain HTTP connection closed by a bound (header, body or handshake timeout, pending requests per address),
+   * or a request refused by one (publication rate, body too large), by reason.
+   */
+  public void httpRefused(String reason) {
+    httpRefused.computeIfAbsent(reason, r -> Counter.builder("socketpush.http.refused").tag("reason", r)
+        .description("plain HTTP connections closed and requests refused by a bound, by reason").register(registry)).increment();
   }
 
   public void tickPublished() {
@@ -148,11 +197,20 @@ public final class PushStats {
     subscribersByLabel.forEach((k, v) -> subs.put(k, v.get()));
     JsonObject refusals = new JsonObject();
     refused.forEach((k, v) -> refusals.put(k, (long) v.count()));
+    JsonObject httpRefusals = new JsonObject();
+    httpRefused.forEach((k, v) -> httpRefusals.put(k, (long) v.count()));
     return new JsonObject()
         .put("socketsOpen", open)
         .put("socketsClosedByCode", closed)
         .put("subscribers", subs)
         .put("handshakesRefused", refusals)
+        .put("channels", new JsonObject()
+            .put("held", channelsHeld.getAsLong())
+            .put("forgottenIdle", channelsForgottenIdle.getAsLong())
+            .put("evicted", channelsEvicted.getAsLong())
+            .put("refused", (long) channelsRefused.count())
+            .put("presenceCoalesced", (long) presenceCoalesced.count()))
+        .put("httpRefused", httpRefusals)
         .put("leadingTicker", leadingTicker)
         .put("ticksPublished", (long) ticksPublished.count())
         .put("ticksReceived", (long) ticksReceived.count())

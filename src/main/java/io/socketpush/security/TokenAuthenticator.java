@@ -35,8 +35,8 @@ public final class TokenAuthenticator {
     if (!config.audience().isEmpty()) {
       options.addAudience(config.audience());
     }
-    PubSecKeyOptions key = new PubSecKeyOptions().setAlgorithm(config.algorithm()).setBuffer(config.key());
-    this.jwt = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(key).setJWTOptions(options));
+    this.jwt = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(key(config.algorithm(), config.key()))
+        .setJWTOptions(options));
   }
 
   /** Who is connecting: null when no token is required and none was sent; fails with 401 otherwise. */
@@ -48,13 +48,36 @@ public final class TokenAuthenticator {
     if (jwt == null) {
       return Future.failedFuture(new Refusal(401, "token not accepted: no key configured"));
     }
-    return jwt.authenticate(new TokenCredentials(token))
-        .recover(err -> Future.failedFuture(new Refusal(401, "token invalid")))
-        .map(user -> {
-          // vertx-auth keeps exp (validated already) among the user's attributes, sub in both
-          Long exp = user.attributes().getLong("exp");
-          return new Principal(user.attributes().getString("sub"), exp == null ? 0 : exp * 1000);
-        });
+    Future<io.vertx.ext.auth.User> user;
+    try {
+      user = jwt.authenticate(new TokenCredentials(token));
+    } catch (RuntimeException e) {
+      // vertx-auth-jwt 5.0 throws rather than fails on some well-signed claims of the wrong type (a string
+      // exp: ClassCastException), which would leave the handshake unanswered
+      user = Future.failedFuture(e);
+    }
+    return user.transform(done -> {
+      if (done.failed()) {
+        return Future.failedFuture(new Refusal(401, "token invalid"));
+      }
+      // vertx-auth keeps exp (validated already) among the user's attributes, sub in both
+      Object exp = done.result().attributes().getValue("exp");
+      Object sub = done.result().attributes().getValue("sub");
+      if ((exp != null && !(exp instanceof Number)) || (sub != null && !(sub instanceof String))) {
+        return Future.failedFuture(new Refusal(401, "token invalid"));
+      }
+      return Future.succeededFuture(new Principal((String) sub, exp == null ? 0 : ((Number) exp).longValue() * 1000));
+    });
+  }
+
+  /**
+   * The key of one algorithm, shared by the check here and by {@link TokenIssuer}, so both read a
+   * secret the same way: an HS256 secret is used as text (its UTF-8 bytes), never base64-decoded.
+   *
+   * @param material the HS256 secret, or a PEM key (public to verify, PKCS#8 private to sign)
+   */
+  static PubSecKeyOptions key(String algorithm, String material) {
+    return new PubSecKeyOptions().setAlgorithm(algorithm).setBuffer(material);
   }
 
   static String token(MultiMap headers, String query) {

@@ -19,15 +19,22 @@ import java.security.MessageDigest;
  * {@code {"channel":…,"seq":N}}), {@code GET /api/channels/{name}/presence} says who is there. A request
  * is the server side when it carries the configured key in {@code X-API-Key}; otherwise it is a
  * client, checked like a socket (origin, and the JWT if it sends one) and held to the channel's rule.
- * A refusal is a 4xx with {@code {"error":{"code":…,"message":…}}}, the code as on the socket.
+ * A refusal is a 4xx with {@code {"error":{"code":…,"message":…}}}, the code as on the socket; so is a body over
+ * the limit (413, 109) and a publication beyond the rate of its address or of the API key (429, 111).
  */
 final class ChannelApi {
+  static final String REASON_RATE_PER_IP = "publish rate per address";
+  static final String REASON_RATE_PER_KEY = "publish rate per key";
+  /** The one key of {@code channels.apiKey}: its holders share one bucket. */
+  private static final String THE_KEY = "api-key";
   private final NodeState node;
   private final ChannelService channels;
+  private final Failures failures;
   private final byte[] apiKey;
 
-  ChannelApi(NodeState node) {
+  ChannelApi(NodeState node, Failures failures) {
     this.node = node;
+    this.failures = failures;
     this.channels = node.channels();
     String key = channels.config().apiKey();
     this.apiKey = key.isEmpty() ? null : key.getBytes(StandardCharsets.UTF_8);
@@ -37,6 +44,29 @@ final class ChannelApi {
     int largest = channels.config().rules().stream().mapToInt(ChannelRule::maxMessageBytes).max().orElse(65536);
     router.post("/api/channels/:name").handler(BodyHandler.create(false).setBodyLimit(largest + 1024L)).handler(this::publish);
     router.get("/api/channels/:name/presence").handler(this::presence);
+    router.route("/api/channels/*").failureHandler(this::failed);
+  }
+
+  /** A failure of the router on these paths (the body handler's 413, a form the decoder would not hold): JSON too. */
+  private void failed(RoutingContext ctx) {
+    int status = failures.record(ctx);
+    fail(ctx, status == 413 ? new ChannelError(ChannelError.TOO_LARGE, "the body is too large")
+        : status == 500 ? new ChannelError(ChannelError.INTERNAL, "internal error")
+        : new ChannelError(ChannelError.BAD_REQUEST, "bad request"));
+  }
+
+  /** A permit of the address's bucket, or of the API key's for its holders; counts a refusal. */
+  private boolean withinRate(RoutingContext ctx, boolean keyHolder) {
+    boolean allowed = keyHolder ? node.apiPublishesPerKey().tryTake(THE_KEY)
+        : node.apiPublishesPerIp().tryTake(ctx.request().remoteAddress().hostAddress());
+    if (!allowed) {
+      node.stats().httpRefused(keyHolder ? REASON_RATE_PER_KEY : REASON_RATE_PER_IP);
+    }
+    return allowed;
+  }
+
+  private boolean isTheKey(String key) {
+    return key != null && apiKey != null && MessageDigest.isEqual(apiKey, key.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Who is asking: the server side (true), a client with a subject, or an anonymous client (null). */
@@ -46,7 +76,7 @@ final class ChannelApi {
   private Future<Caller> caller(RoutingContext ctx) {
     String key = ctx.request().getHeader("X-API-Key");
     if (key != null) {
-      if (apiKey == null || !MessageDigest.isEqual(apiKey, key.getBytes(StandardCharsets.UTF_8))) {
+      if (!isTheKey(key)) {
         return Future.failedFuture(new ChannelError(ChannelError.UNAUTHORIZED, "wrong API key"));
       }
       return Future.succeededFuture(new Caller(true, null));
@@ -57,6 +87,11 @@ final class ChannelApi {
 
   private void publish(RoutingContext ctx) {
     String channel = ctx.pathParam("name");
+    // before anything costs: a wrong key is held to its address's rate, so it cannot be guessed at speed
+    if (!withinRate(ctx, isTheKey(ctx.request().getHeader("X-API-Key")))) {
+      fail(ctx, new ChannelError(ChannelError.TOO_MANY_REQUESTS, "too many publications: slow down"));
+      return;
+    }
     String body = ctx.body().asString();
     if (body == null || body.isBlank()) {
       fail(ctx, new ChannelError(ChannelError.BAD_REQUEST, "the body is the publication's data, as JSON"));

@@ -46,6 +46,7 @@ public final class HttpVerticle extends VerticleBase {
   private ChannelFanOut channelFanOut;
   private Transports transports;
   private BenchEndpoint bench;
+  private RequestDeadlines deadlines;
 
   /** @param port the port to bind: the configured one, or -1 for a random port shared by all instances */
   public HttpVerticle(ServiceConfig config, NodeState node, int port) {
@@ -84,16 +85,23 @@ public final class HttpVerticle extends VerticleBase {
         // everything a connection does happens on its event loop: Vert.x can then write directly
         // instead of through a multi-producer queue, whose 4 KB chunk every socket would keep (the
         // WebSocket connection an upgrade makes does not inherit it: SessionRegistry's DirectWrites)
-        .setStrictThreadMode(true);
+        .setStrictThreadMode(true)
+        // no HTTP/2 over cleartext: with it, Vert.x makes a connection only once its first bytes arrive, and
+        // one that sends nothing would escape RequestDeadlines (HTTP/2 remains possible over TLS with ALPN)
+        .setHttp2ClearTextEnabled(false);
     if (config.security().tls()) {
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
           .setCertPath(config.security().tlsCert()).setKeyPath(config.security().tlsKey()));
     }
+    Failures failures = new Failures(node.stats());
+    deadlines = new RequestDeadlines(vertx, config.limits(), node.pendingRequests(), node.stats());
     server = vertx.createHttpServer(options)
-        .requestHandler(Routes.create(vertx, node, transports, new ChannelApi(node)))
+        .connectionHandler(deadlines::accepted)
+        .requestHandler(Routes.create(vertx, node, transports, new ChannelApi(node, failures), failures))
         .webSocketHandshakeHandler(this::handshake);
     sessions.start();
     transports.start();
+    deadlines.start();
     return Future.join(fanOut.start(), channelFanOut.start(), server.listen(port, config.http().host()));
   }
 
@@ -120,6 +128,7 @@ public final class HttpVerticle extends VerticleBase {
       bench.stop();
     }
     transports.stop();
+    deadlines.stop();
     return Future.join(fanOut.stop(), channelFanOut.stop(), server.close());
   }
 

@@ -1,9 +1,13 @@
 package io.socketpush.server;
 
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.socketpush.channel.ChannelService;
+import io.socketpush.config.LimitsConfig;
 import io.socketpush.core.PushStats;
 import io.socketpush.security.HandshakePolicy;
+import io.socketpush.security.PendingRequests;
+import io.socketpush.security.RatePerKey;
 import io.socketpush.ws.BenchLoops;
 
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,12 +24,35 @@ public final class NodeState {
   private final BenchLoops benchLoops = new BenchLoops();
   private final AtomicBoolean draining = new AtomicBoolean();
   private final ChannelService channels;
+  private final PendingRequests pendingRequests;
+  private final RatePerKey apiPublishesPerIp;
+  private final RatePerKey apiPublishesPerKey;
 
-  public NodeState(MeterRegistry registry, HandshakePolicy handshakes, UnaryOperator<String> channelLabel,
+  public NodeState(MeterRegistry registry, HandshakePolicy handshakes, LimitsConfig limits, UnaryOperator<String> channelLabel,
             Function<PushStats, ChannelService> channels) {
     this.stats = new PushStats(registry, channelLabel);
     this.channels = channels.apply(stats);
     this.handshakes = handshakes;
+    this.pendingRequests = new PendingRequests(limits.pendingRequestsPerIp());
+    this.apiPublishesPerIp = new RatePerKey(limits.apiPublishesPerSecondPerIp());
+    this.apiPublishesPerKey = new RatePerKey(limits.apiPublishesPerSecondPerKey());
+    Gauge.builder("socketpush.http.pending", pendingRequests::total)
+        .description("plain HTTP connections waiting for a request's head or body (idle keep-alive included)").register(registry);
+  }
+
+  /** Plain HTTP connections waiting for a request, per client address: the node's, shared by its event loops. */
+  public PendingRequests pendingRequests() {
+    return pendingRequests;
+  }
+
+  /** {@code POST /api/channels/{name}} without the API key, per client address. */
+  public RatePerKey apiPublishesPerIp() {
+    return apiPublishesPerIp;
+  }
+
+  /** {@code POST /api/channels/{name}} with the API key. */
+  public RatePerKey apiPublishesPerKey() {
+    return apiPublishesPerKey;
   }
 
   /** Origin, token and limit checks, shared by every HTTP verticle instance: the limits are per node. */

@@ -1,8 +1,8 @@
 package io.socketpush.server;
 
+import io.socketpush.internal.VertxInternals;
 import io.socketpush.transport.Transports;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.ext.healthchecks.Status;
@@ -17,7 +17,7 @@ final class Routes {
   private Routes() {
   }
 
-  static Router create(Vertx vertx, NodeState node, Transports transports, ChannelApi channels) {
+  static Router create(Vertx vertx, NodeState node, Transports transports, ChannelApi channels, Failures failures) {
     Router router = Router.router(vertx);
     router.get("/health/live").handler(HealthCheckHandler.create(vertx)
         .register("event-loop", promise -> promise.complete(Status.OK())));
@@ -28,11 +28,12 @@ final class Routes {
     transports.mount(router);
     channels.mount(router);
     router.route().handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    router.route().failureHandler(failures::answer); // last: after the channels' JSON errors
     return router;
   }
 
   private static JsonObject cluster(Vertx vertx) {
-    ClusterManager manager = ((VertxInternal) vertx).clusterManager();
+    ClusterManager manager = VertxInternals.clusterManager(vertx);
     return new JsonObject()
         .put("enabled", manager != null)
         .put("members", manager == null ? 1 : manager.getNodes().size())

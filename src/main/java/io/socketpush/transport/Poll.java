@@ -1,10 +1,10 @@
 package io.socketpush.transport;
 
+import io.socketpush.internal.VertxInternals;
 import io.socketpush.core.EndpointMeters;
 import io.socketpush.core.Publication;
 import io.socketpush.time.TickFanOut;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -56,7 +56,7 @@ final class Poll {
       response.setStatusCode(304).end();
       return;
     }
-    Buffer json = BufferInternal.buffer(tick.dataJson().duplicate()); // the shared bytes, not a copy
+    Buffer json = VertxInternals.wrap(tick.dataJson().duplicate()); // the shared bytes, not a copy
     response.putHeader("Content-Type", "application/json").end(json);
     meters.out(json.length(), true);
   }

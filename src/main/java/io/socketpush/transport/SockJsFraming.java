@@ -1,12 +1,12 @@
 package io.socketpush.transport;
 
+import io.socketpush.internal.SockJsInternals;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.socketpush.channel.ChannelMessages;
 import io.socketpush.core.Publication;
 import io.socketpush.ws.ChannelEndpoint;
 import io.socketpush.wire.WebSocketFrames;
-import io.vertx.ext.web.handler.sockjs.impl.JsonCodec;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -33,7 +33,7 @@ final class SockJsFraming implements ChannelEndpoint.Framing {
   }
 
   private static String text(String json) {
-    return "a" + JsonCodec.encode(new String[] {json});
+    return "a" + SockJsInternals.encode(json);
   }
 
   @Override
@@ -53,6 +53,6 @@ final class SockJsFraming implements ChannelEndpoint.Framing {
 
   @Override
   public List<String> messages(String text) {
-    return JsonCodec.decodeValues(text);
+    return SockJsInternals.decode(text);
   }
 }

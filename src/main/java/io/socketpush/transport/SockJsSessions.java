@@ -1,5 +1,7 @@
 package io.socketpush.transport;
 
+import io.socketpush.internal.SockJsInternals;
+import io.socketpush.internal.VertxInternals;
 import io.netty.buffer.ByteBuf;
 import io.socketpush.config.ServiceConfig;
 import io.socketpush.core.EndpointMeters;
@@ -10,7 +12,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.buffer.BufferInternal;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -44,8 +46,7 @@ final class SockJsSessions {
   static final int DRAINED = 1001;
   static final int SLOW_CONSUMER = 1008;
   static final int TOKEN_EXPIRED = 1008;
-  /** vertx-web's map of the xhr, eventsource, htmlfile and jsonp sessions of all its SockJS handlers. */
-  private static final String SESSIONS_MAP = "_vertx.sockjssessions";
+  static final String REASON_OTHER_ADDRESS = "sockjs session of another address";
 
   /** What an admitted session does. */
   interface Conversation {
@@ -121,6 +122,11 @@ final class SockJsSessions {
       ctx.response().setStatusCode(404).end(); // as if there were no such session, which on this path there is not
       return;
     }
+    if (anotherAddressesSession(ctx.request())) {
+      stats.httpRefused(REASON_OTHER_ADDRESS);
+      ctx.response().setStatusCode(404).end(); // the id is no secret to whoever saw it in a URL: it is not a key
+      return;
+    }
     ctx.request().pause();
     gate.check(RequestHandshake.of(ctx.request())).onComplete(checked -> {
       if (checked.failed()) {
@@ -142,8 +148,23 @@ final class SockJsSessions {
     if (parts.length != 3) {
       return false;
     }
-    return vertx.sharedData().getLocalMap(SESSIONS_MAP).get(parts[1]) instanceof SockJSSocket session
-        && session.uri() != null && !session.uri().startsWith(path + "/"); // no uri yet: being opened, by this path
+    SockJSSocket session = SockJsInternals.session(vertx, parts[1]);
+    return session != null && session.uri() != null && !session.uri().startsWith(path + "/"); // no uri yet: being opened, by this path
+  }
+
+  /**
+   * Whether a request names a session opened from another client address. vertx-web finds a session by its id
+   * alone, so without this anyone who learnt an id (from a log, a proxy, a shared page) could poll the session's
+   * replies and events, or send in its name.
+   */
+  private boolean anotherAddressesSession(HttpServerRequest request) {
+    String[] parts = request.path().substring(path.length() + 1).split("/"); // <server>/<session>/<transport>
+    if (parts.length != 3) {
+      return false;
+    }
+    SockJSSocket session = SockJsInternals.session(vertx, parts[1]);
+    return session != null && session.remoteAddress() != null && request.remoteAddress() != null
+        && !session.remoteAddress().hostAddress().equals(request.remoteAddress().hostAddress());
   }
 
   /** vertx-web's socket handler: a new session. */
@@ -263,7 +284,7 @@ final class SockJsSessions {
         return;
       }
       fullSinceMs = 0;
-      socket.write(BufferInternal.buffer(message.duplicate())); // vertx-web queues it as a String per session
+      socket.write(VertxInternals.wrap(message.duplicate())); // vertx-web queues it as a String per session
       meters.out(message.readableBytes(), true);
       messagesOut++;
     }

@@ -20,7 +20,8 @@ import java.util.function.Function;
  * {@code GET /sse/channels/{name}}: one channel per stream, for clients that cannot open a WebSocket. The
  * stream opens with {@code event: subscribed} (the subscribe result of {@code /ws}); each publication is an
  * event with {@code id: <epoch>-<seq>} and the {@code /ws} JSON as data; presence is {@code event: join} or
- * {@code event: leave} with the client's JSON. {@code Last-Event-ID} (or {@code ?lastEventId=}) of that form
+ * {@code event: leave} with the client's JSON ({@code event: presence} with {@code {"joins":J,"leaves":L}} once a
+ * second for those over {@code channels.presenceEventsPerSecond}). {@code Last-Event-ID} (or {@code ?lastEventId=}) of that form
  * recovers what was missed. It is a {@link ChannelConnection} that subscribes once and sends nothing, so
  * the channel's rules, recovery and presence are those of {@code /ws}; publishing is {@code POST /api/channels/{name}}.
  */
@@ -31,6 +32,7 @@ final class SseChannels implements SseStreams.Source {
       case PUBLICATION -> "id: " + p.epoch() + "-" + p.seq() + "\ndata: ";
       case JOIN -> "event: join\ndata: ";
       case LEAVE -> "event: leave\ndata: ";
+      case PRESENCE -> "event: presence\ndata: ";
     };
     return SseStreams.event(head, p.kind() == Publication.Kind.PUBLICATION ? p.encoded(ChannelMessages.JSON) : p.dataJson());
   };

@@ -1,5 +1,6 @@
 package io.socketpush.transport;
 
+import io.socketpush.internal.VertxInternals;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.socketpush.config.ServiceConfig;
@@ -14,7 +15,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.ext.web.RoutingContext;
 
 import java.nio.charset.StandardCharsets;
@@ -212,7 +212,7 @@ final class SseStreams {
       if (!opened || closed.future().isComplete() || skippedIfFull(nowMs)) {
         return;
       }
-      response.write(BufferInternal.buffer(event.duplicate()));
+      response.write(VertxInternals.wrap(event.duplicate()));
       meters.out(event.readableBytes(), true);
       messagesOut++;
     }

@@ -103,7 +103,7 @@ final class TransportReport {
     System.out.println("wrote " + file);
   }
 
-  /** The Markdown table of docs/TRANSPORTS.md, from the same runs as the charts. */
+  /** The Markdown table of docs/transports.md, from the same runs as the charts. */
   static String table(Map<String, Map<Integer, JsonObject>> runs) {
     StringBuilder t = new StringBuilder("| clients | transport | server CPU per update, net of idle | server CPU | client CPU "
         + "(busiest thread), loop lag p99 | bytes per update: syscalls / wire | latency p50 / p99 | updates/client/s | requests/s "

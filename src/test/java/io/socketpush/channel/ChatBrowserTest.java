@@ -1,12 +1,9 @@
 package io.socketpush.channel;
 
 import io.socketpush.HeadlessChromium;
-import io.socketpush.SocketPush;
-import io.socketpush.config.ConfigSources;
-import io.socketpush.config.ServiceConfig;
+import io.socketpush.TestService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
@@ -72,15 +69,14 @@ class ChatBrowserTest {
       })();
       """;
 
-  private SocketPush app;
+  private TestService service;
   private final List<HeadlessChromium> browsers = new ArrayList<>();
 
   @BeforeEach
   void start(Vertx vertx, VertxTestContext ctx) {
     HeadlessChromium.require("ChatBrowserTest");
-    JsonObject conf = new JsonObject().put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"));
-    SocketPush.start(vertx, ServiceConfig.from(ConfigSources.of(conf))).onComplete(ctx.succeeding(a -> {
-      app = a;
+    TestService.start(vertx).onComplete(ctx.succeeding(s -> {
+      service = s;
       ctx.completeNow();
     }));
   }
@@ -88,8 +84,7 @@ class ChatBrowserTest {
   @AfterEach
   void stop(Vertx vertx, VertxTestContext ctx) {
     browsers.forEach(HeadlessChromium::close);
-    (app == null ? Future.<Void>succeededFuture() : app.shutdown()).eventually(vertx::close)
-        .onComplete(ctx.succeedingThenComplete());
+    TestService.stop(service, vertx).onComplete(ctx.succeedingThenComplete());
   }
 
   @ParameterizedTest
@@ -208,7 +203,7 @@ class ChatBrowserTest {
   }
 
   private String base() {
-    return "http://127.0.0.1:" + app.httpPort();
+    return service.url("");
   }
 
   /** Publishes through the REST API, as a server-side publisher or an SSE client would. */

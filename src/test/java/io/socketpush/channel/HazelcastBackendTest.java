@@ -43,7 +43,7 @@ class HazelcastBackendTest {
     remote = Hazelcast.newHazelcastInstance(config(name, b, a));
     Await.until(() -> local.getCluster().getMembers().size() == 2 && remote.getCluster().getMembers().size() == 2, 30_000);
     vertx = Vertx.vertx();
-    backend = new HazelcastBackend(vertx, local);
+    backend = new HazelcastBackend(vertx, local, new io.socketpush.core.PushStats(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), c -> c));
   }
 
   @AfterAll
@@ -111,7 +111,7 @@ class HazelcastBackendTest {
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).addMember("127.0.0.1:" + port).addMember("127.0.0.1:" + other);
-    HazelcastBackend.configureMaps(config); // as a member's: the maps and the serializers of their operations
+    HazelcastBackend.configureMaps(config, io.socketpush.config.ServiceConfig.from(io.socketpush.config.ConfigSources.of(new io.vertx.core.json.JsonObject())).channels()); // as a member's: the maps and the serializers of their operations
     return config;
   }
 

@@ -35,12 +35,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ClusterChannelsTest {
+  /** Per member; the other tests use a few channels each. */
+  private static final int MAX_CHANNELS = 1000;
   private static TestCluster cluster;
 
   @BeforeAll
   static void formCluster() throws Exception {
     cluster = TestCluster.start(3, new JsonObject()
-        .put("channels", new JsonObject().put("publishesPerSecond", 10_000).put("requestsPerSecond", 10_000)));
+        .put("channels", new JsonObject().put("publishesPerSecond", 10_000).put("requestsPerSecond", 10_000)
+            .put("maxChannels", MAX_CHANNELS))
+        .put("limits", new JsonObject().put("apiPublishesPerSecondPerIp", 0))); // the flood comes from one address
   }
 
   @AfterAll
@@ -98,6 +102,40 @@ class ClusterChannelsTest {
 
   @Test
   @Order(2)
+  void aFloodOfDistinctNamesIsEvictedByHazelcastWhileARoomGoesOn() throws Exception {
+    String room = "chat:" + UUID.randomUUID();
+    ProtocolClient member = client(cluster.members.get(0), "member");
+    assertNull(member.subscribe(room).getValue("error"));
+    int names = MAX_CHANNELS * cluster.members.size() * 2;
+    var http = cluster.clientVertx.createHttpClient();
+    for (int from = 0; from < names; from += 50) {
+      List<Future<Integer>> batch = new ArrayList<>();
+      int first = from;
+      Await.result(io.socketpush.TestService.on(cluster.clientVertx, () -> {
+        for (int i = first; i < Math.min(names, first + 50); i++) {
+          int port = cluster.members.get(i % cluster.members.size()).port();
+          batch.add(http.request(new io.vertx.core.http.RequestOptions().setMethod(io.vertx.core.http.HttpMethod.POST)
+                  .setHost("127.0.0.1").setPort(port).setURI("/api/channels/chat:flood-" + i))
+              .compose(req -> req.send("1")).map(resp -> resp.statusCode()));
+        }
+        return Future.all(batch);
+      }), 30);
+      batch.forEach(f -> assertEquals(202, f.result()));
+    }
+    long evicted = 0;
+    for (TestCluster.Member m : cluster.members) {
+      JsonObject channels = m.stats().getJsonObject("channels");
+      // Hazelcast bounds each partition to its share of maxChannels: near the bound, not exactly at it
+      assertTrue(channels.getLong("held") <= MAX_CHANNELS * 12 / 10, channels.encode());
+      evicted += channels.getLong("evicted");
+    }
+    assertTrue(evicted > 0, "Hazelcast evicted the least recently used");
+    assertNull(member.publish(room, "after the flood").getValue("error"));
+    assertEquals("after the flood", member.nextPublication(10_000).getString("data"), "the room goes on");
+  }
+
+  @Test
+  @Order(3)
   void aClientRecoversOnAnotherMemberWhatItMissed() throws Exception {
     String channel = "chat:" + UUID.randomUUID();
     ProtocolClient publisher = client(cluster.members.get(0), "pub");
@@ -121,7 +159,7 @@ class ClusterChannelsTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void whenAMemberDiesItsClientsLeaveThePresenceLists() throws Exception {
     String channel = "chat:" + UUID.randomUUID();
     List<ProtocolClient> people = new ArrayList<>();
@@ -162,7 +200,7 @@ class ClusterChannelsTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void historyAndNumberingSurviveTheLossOfTheChannelsOwner() throws Exception {
     // a backup exists once the partitions have settled after the last member loss (Hazelcast migrates them)
     cluster.awaitSafe();

@@ -181,7 +181,7 @@ class ClusterTest {
     int before = Hazelcast.getAllHazelcastInstances().size();
     ServiceConfig config = ServiceConfig.from(ConfigSources.of(new JsonObject()
         .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0))));
-    Vertx vertx = VertxFactory.create(config.cluster()).await();
+    Vertx vertx = VertxFactory.create(config.cluster(), config.channels()).await();
     try {
       SocketPush.start(vertx, config).await(10, TimeUnit.SECONDS);
       assertTrue(!vertx.isClustered());

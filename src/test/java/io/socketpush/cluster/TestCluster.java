@@ -66,7 +66,7 @@ final class TestCluster {
           .mergeIn(conf.copy(), true)
           .put("cluster", new JsonObject().put("enabled", true).put("name", name).put("port", port).put("members", seeds));
       ServiceConfig config = ServiceConfig.from(ConfigSources.of(memberConf));
-      starting.add(VertxFactory.create(config.cluster())
+      starting.add(VertxFactory.create(config.cluster(), config.channels())
           .compose(vertx -> SocketPush.start(vertx, config).map(app -> new Member(vertx, app, cluster.clientVertx))));
     }
     Future.all(starting).await(60, TimeUnit.SECONDS);

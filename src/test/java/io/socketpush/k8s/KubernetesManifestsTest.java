@@ -31,7 +31,7 @@ import io.kubernetes.client.openapi.models.V1VolumeMount;
 import io.kubernetes.client.openapi.models.V2HorizontalPodAutoscaler;
 import io.kubernetes.client.openapi.models.V2MetricSpec;
 import io.socketpush.TestService;
-import io.socketpush.config.ConfigSources;
+import io.socketpush.config.ConfigLoader;
 import io.socketpush.config.ServiceConfig;
 import io.socketpush.config.Setting;
 import io.socketpush.config.Settings;
@@ -339,7 +339,7 @@ class KubernetesManifestsTest {
   /** The service's configuration in a pod: k8s/config.json plus the pod's environment, by the service's own rules. */
   private static ServiceConfig podConfig() throws IOException {
     JsonObject file = new JsonObject(Files.readString(K8S.resolve("config.json")));
-    return ServiceConfig.from(new ConfigSources(file, "k8s/config.json", podEnvironment(), Map.of()));
+    return ServiceConfig.from(ConfigLoader.read(file, podEnvironment(), Map.of()));
   }
 
   private static List<String> javaOptsOfDeployment() throws IOException {

@@ -113,7 +113,7 @@ class OperationsTest {
         .put("http", new JsonObject().put("host", TestService.HOST).put("port", 0))
         .put("tick", new JsonObject().put("periodMs", 200))
         .put("security", new JsonObject().put("allowedOrigins", "self"))));
-    Vertx vertx = VertxFactory.create(config.cluster(), registry).await();
+    Vertx vertx = VertxFactory.create(config.cluster(), config.channels(), registry).await();
     try {
       SocketPush app = SocketPush.start(vertx, config, registry).await(10, TimeUnit.SECONDS);
       var wsClient = vertx.createWebSocketClient();

@@ -138,6 +138,26 @@ class SecurityTest {
   }
 
   @Test
+  void aSignedTokenWhoseExpIsAStringIsRefusedWith401OnASocketAndOverRest(Vertx vertx, VertxTestContext ctx) {
+    String token = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)))
+        .generateToken(new JsonObject().put("sub", "mallory").put("exp", "tomorrow"), new JWTOptions().setIssuer("socket-push-test"));
+    TestService.start(vertx, jwtRequired()).compose(s -> connect(vertx, s, "/ws/time", "Authorization", "Bearer " + token)
+            .transform(ws -> {
+              ctx.verify(() -> assertRefused(ws.cause(), 401));
+              var http = vertx.createHttpClient();
+              keep.add(http);
+              return http.request(HttpMethod.POST, s.port(), TestService.HOST, "/api/channels/chat:x")
+                  .compose(req -> req.putHeader("Authorization", "Bearer " + token).send("{\"text\":\"hi\"}"))
+                  .compose(resp -> resp.body().map(body -> new TestService.Response(resp.statusCode(), body)));
+            }))
+        .onComplete(ctx.succeeding(resp -> ctx.verify(() -> {
+          assertEquals(401, resp.status(), resp.body().toString());
+          assertEquals(101, resp.body().toJsonObject().getJsonObject("error").getInteger("code"));
+          ctx.completeNow();
+        })));
+  }
+
+  @Test
   void aValidTokenInTheHeaderOrTheQueryIsAdmitted(Vertx vertx, VertxTestContext ctx) {
     String token = token(vertx, SECRET, 60, "socket-push-test");
     TestService.start(vertx, jwtRequired()).compose(s -> Future.all(

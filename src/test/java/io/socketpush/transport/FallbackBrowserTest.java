@@ -1,12 +1,9 @@
 package io.socketpush.transport;
 
 import io.socketpush.HeadlessChromium;
-import io.socketpush.SocketPush;
-import io.socketpush.config.ConfigSources;
-import io.socketpush.config.ServiceConfig;
+import io.socketpush.TestService;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
@@ -36,19 +33,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FallbackBrowserTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
 
-  private SocketPush app;
+  private TestService service;
   private HeadlessChromium chromium;
   private ChromeDriver driver;
 
   @BeforeEach
   void start(Vertx vertx, VertxTestContext ctx) throws IOException {
     HeadlessChromium.require("FallbackBrowserTest");
-    JsonObject conf = new JsonObject().put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"));
-    Future<SocketPush> started = SocketPush.start(vertx, ServiceConfig.from(ConfigSources.of(conf)));
+    Future<TestService> started = TestService.start(vertx);
     chromium = HeadlessChromium.start(WAIT);
     driver = chromium.driver();
-    started.onComplete(ctx.succeeding(a -> {
-      app = a;
+    started.onComplete(ctx.succeeding(s -> {
+      service = s;
       ctx.completeNow();
     }));
   }
@@ -58,8 +54,7 @@ class FallbackBrowserTest {
     if (chromium != null) {
       chromium.close();
     }
-    (app == null ? Future.<Void>succeededFuture() : app.shutdown()).eventually(vertx::close)
-        .onComplete(ctx.succeedingThenComplete());
+    TestService.stop(service, vertx).onComplete(ctx.succeedingThenComplete());
   }
 
   /** Runs before any script of every page this browser loads. */
@@ -70,7 +65,7 @@ class FallbackBrowserTest {
   @Test
   void withoutWebSocketTheClockTicksOverSse() {
     beforeThePage("window.WebSocket = undefined;");
-    driver.get("http://127.0.0.1:" + app.httpPort() + "/");
+    driver.get(service.url("/"));
     assertTicksOver("sse");
     assertEquals("no WebSocket", driver.findElement(By.id("echo-state")).getText());
   }
@@ -78,13 +73,13 @@ class FallbackBrowserTest {
   @Test
   void withoutWebSocketAndEventSourceTheClockTicksOverLongPolling() {
     beforeThePage("window.WebSocket = undefined; window.EventSource = undefined;");
-    driver.get("http://127.0.0.1:" + app.httpPort() + "/");
+    driver.get(service.url("/"));
     assertTicksOver("longpoll");
   }
 
   @Test
   void theSwitchShowsTheClockOverEachTransport() {
-    driver.get("http://127.0.0.1:" + app.httpPort() + "/");
+    driver.get(service.url("/"));
     assertTicksOver("websocket");
     for (String transport : List.of("sse", "longpoll", "poll", "sockjs", "websocket")) {
       driver.findElement(By.cssSelector("#clock-switch input[value='" + transport + "']")).click();
