@@ -21,6 +21,15 @@ public final class ChannelError extends RuntimeException {
    * until one is left (HTTP 503; not one of Centrifugo's codes).
    */
   public static final int CHANNELS_FULL = 113;
+  /**
+   * This member cannot reach a majority of the cluster (a network partition, or most members down): it
+   * numbers no publication, so that none it acknowledges is lost or renumbered when the sides merge
+   * (HTTP 503; not one of Centrifugo's codes; docs/partitions.md). Try again, or on another member.
+   */
+  public static final int NO_QUORUM = 114;
+
+  /** The most of a client's own text an error message repeats. */
+  static final int MAX_QUOTED = 64;
 
   private final int code;
 
@@ -33,6 +42,15 @@ public final class ChannelError extends RuntimeException {
     return code;
   }
 
+  /**
+   * What a client sent, as an error message may quote it: at most {@link #MAX_QUOTED} characters, then
+   * an ellipsis. A reply repeating a client's whole field would let one small connection make the server
+   * write (and queue, if it does not read) as much as it sends.
+   */
+  public static String quote(String clientText) {
+    return clientText.length() <= MAX_QUOTED ? clientText : clientText.substring(0, MAX_QUOTED) + "…";
+  }
+
   /** The HTTP status of the same refusal. */
   public int httpStatus() {
     switch (code) {
@@ -42,6 +60,7 @@ public final class ChannelError extends RuntimeException {
       case TOO_LARGE: return 413;
       case TOO_MANY_REQUESTS: return 429;
       case CHANNELS_FULL: return 503;
+      case NO_QUORUM: return 503;
       case INTERNAL: return 500;
       default: return 400;
     }

@@ -8,7 +8,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -45,7 +44,7 @@ final class ChannelSequencer {
   static final int MAX_BATCH = 512;
 
   private final Vertx vertx;
-  private final ContextInternal context;
+  private final Context context;
   private final ChannelBackend backend;
   private final ChannelService service;
   private final boolean clustered;
@@ -73,7 +72,7 @@ final class ChannelSequencer {
   /** @param context where it runs; {@code clustered}: batch and route (standalone numbers at once on the caller's thread) */
   ChannelSequencer(Vertx vertx, Context context, ChannelBackend backend, ChannelService service, boolean clustered) {
     this.vertx = vertx;
-    this.context = (ContextInternal) context;
+    this.context = context;
     this.backend = backend;
     this.service = service;
     this.clustered = clustered;
@@ -95,14 +94,16 @@ final class ChannelSequencer {
         return new ChannelBackend.Appended(n.epoch(), n.first());
       });
     }
-    ContextInternal caller = (ContextInternal) vertx.getOrCreateContext();
-    Promise<ChannelBackend.Appended> done = caller.promise();
-    if (Vertx.currentContext() == context) {
+    Context caller = vertx.getOrCreateContext();
+    Promise<ChannelBackend.Appended> done = Promise.promise();
+    if (caller == context) {
       enqueue(channel, rule, data, ts, done);
-    } else {
-      context.runOnContext(v -> enqueue(channel, rule, data, ts, done));
+      return done.future();
     }
-    return done.future();
+    Promise<ChannelBackend.Appended> answered = Promise.promise(); // completed on the caller's context
+    done.future().onComplete(result -> caller.runOnContext(v -> answered.handle(result)));
+    context.runOnContext(v -> enqueue(channel, rule, data, ts, done));
+    return answered.future();
   }
 
   private void enqueue(String channel, ChannelRule rule, String data, long ts, Promise<ChannelBackend.Appended> done) {
