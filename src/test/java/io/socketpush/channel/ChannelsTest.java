@@ -1,6 +1,7 @@
 package io.socketpush.channel;
 
 import io.socketpush.Await;
+import io.socketpush.TestClock;
 import io.socketpush.TestService;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -39,13 +41,16 @@ class ChannelsTest {
   private Vertx vertx;
   private TestService service;
 
+  /** The node's clock: a history's lifetime passes when the test moves it. */
+  private final TestClock clock = new TestClock();
+
   private void start(Vertx vertx, JsonObject channels) {
     this.vertx = vertx;
     JsonObject conf = new JsonObject()
         .put("tick", new JsonObject().put("periodMs", 200))
         .put("security", new JsonObject().put("jwt", new JsonObject().put("secret", SECRET)))
         .put("channels", new JsonObject().put("apiKey", API_KEY).mergeIn(channels));
-    service = Await.result(TestService.start(vertx, conf), 20);
+    service = Await.result(TestService.start(vertx, conf, clock), 20);
   }
 
   private void start(Vertx vertx) {
@@ -206,7 +211,7 @@ class ChannelsTest {
     ProtocolClient publisher = client("");
     JsonObject at = result(publisher.subscribe("chat:brief"));
     result(publisher.publish("chat:brief", "soon stale"));
-    Thread.sleep(600); // the rule's lifetime, which nothing signals
+    clock.advance(Duration.ofMillis(600)); // past the rule's lifetime, on the node's clock
     JsonObject late = result(client("").call(new JsonObject().put("op", "subscribe").put("channel", "chat:brief")
         .put("since", 0).put("epoch", at.getString("epoch"))));
     assertFalse(late.getBoolean("recovered"));
