@@ -9,10 +9,11 @@ import io.socketpush.channel.ChannelsVerticle;
 import io.socketpush.channel.HazelcastBackend;
 import io.socketpush.channel.LocalBackend;
 import io.socketpush.config.ServiceConfig;
+import io.socketpush.server.Extensions;
 import io.socketpush.server.HttpVerticle;
 import io.socketpush.time.TickerVerticle;
 import io.socketpush.security.HandshakePolicy;
-import io.socketpush.ws.BenchBroadcastVerticle;
+import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -41,7 +42,7 @@ public final class SocketPush {
   private String httpDeployment;
   private String tickerDeployment;
   private String channelsDeployment;
-  private String benchDeployment;
+  private final List<String> extensionDeployments = new CopyOnWriteArrayList<>();
 
   private SocketPush(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
     this.vertx = vertx;
@@ -52,7 +53,7 @@ public final class SocketPush {
           ? new HazelcastBackend(vertx, hazelcast.getHazelcastInstance(), stats)
           : new LocalBackend(config.channels(), InstantSource.system(), stats);
       return new ChannelService(vertx, config.channels(), backend, stats);
-    });
+    }, Extensions.load());
     Gauge.builder("socketpush.cluster.members", () -> cluster == null ? 1 : cluster.getNodes().size())
         .description("members of the cluster this node sees, itself included").register(registry);
   }
@@ -63,9 +64,9 @@ public final class SocketPush {
   }
 
   /**
-   * Deploys the channels' event-bus API, the bench broadcaster (only with {@code bench.enabled}: one
-   * per node, so each member answers a broadcast once), the HTTP verticles (so the fan-outs listen),
-   * then the ticker.
+   * Deploys the channels' event-bus API, the node verticles of the extensions on the class path (see
+   * {@link io.socketpush.server.Extension}; none in the product alone), the HTTP verticles (so the
+   * fan-outs listen), then the ticker.
    *
    * @param registry where the node's meters go: the one Vert.x reports to, so one scrape has both
    */
@@ -75,13 +76,9 @@ public final class SocketPush {
     return vertx.deployVerticle(new ChannelsVerticle(app.node.channels()))
         .compose(id -> {
           app.channelsDeployment = id;
-          return config.benchEnabled()
-              ? vertx.deployVerticle(new BenchBroadcastVerticle(app.node.benchLoops())) : Future.<String>succeededFuture();
+          return app.deployExtensions();
         })
-        .compose(id -> {
-          app.benchDeployment = id;
-          return vertx.deployVerticle(() -> app.newHttpVerticle(port), new DeploymentOptions().setInstances(config.http().instances()));
-        })
+        .compose(v -> vertx.deployVerticle(() -> app.newHttpVerticle(port), new DeploymentOptions().setInstances(config.http().instances())))
         .compose(id -> {
           app.httpDeployment = id;
           return vertx.deployVerticle(new TickerVerticle(config.tick(), app.node.stats(), LEADER_POLL_MS));
@@ -90,6 +87,18 @@ public final class SocketPush {
           app.tickerDeployment = id;
           return app;
         });
+  }
+
+  /** One after the other, each recorded as it succeeds so that shutdown undeploys what did start. */
+  private Future<Void> deployExtensions() {
+    Future<Void> chain = Future.succeededFuture();
+    for (Deployable verticle : node.extensions().nodeVerticles()) {
+      chain = chain.compose(v -> vertx.deployVerticle(verticle)).map(id -> {
+        extensionDeployments.add(id);
+        return null;
+      });
+    }
+    return chain;
   }
 
   private HttpVerticle newHttpVerticle(int port) {
@@ -124,7 +133,7 @@ public final class SocketPush {
         .eventually(() -> vertx.undeploy(tickerDeployment))
         .eventually(() -> vertx.undeploy(httpDeployment))
         .eventually(() -> vertx.undeploy(channelsDeployment))
-        .eventually(() -> benchDeployment == null ? Future.succeededFuture() : vertx.undeploy(benchDeployment))
+        .eventually(() -> Future.join(extensionDeployments.stream().map(vertx::undeploy).toList()))
         .mapEmpty();
   }
 }

@@ -29,6 +29,14 @@ class ArchitectureTest {
   }
 
   @Test
+  void noBenchmarkCodeInTheProduct() {
+    // the benchmarks plug in from bench/ through server.Extension: the product neither holds nor names them
+    noClasses().should().resideInAPackage("io.socketpush.bench..")
+        .orShould().haveSimpleNameStartingWith("Bench")
+        .check(classes);
+  }
+
+  @Test
   void noFeatureDependsOnTheNode() {
     noClasses().that().resideOutsideOfPackage("io.socketpush")
         .should().dependOnClassesThat().resideInAPackage("io.socketpush")

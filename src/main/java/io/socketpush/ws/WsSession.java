@@ -6,6 +6,8 @@ import io.socketpush.wire.WebSocketFrames;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.socketpush.config.WebSocketConfig;
@@ -48,6 +50,7 @@ public final class WsSession implements Subscriber {
   private final String subject;
   private final long expiresAtMs;
   private final TokenBucket inbound;
+  private final TokenBucket frames;
   private long lastHeardMs;
   private long lastPingMs;
   private long fullSinceMs;
@@ -71,6 +74,7 @@ public final class WsSession implements Subscriber {
     this.subject = principal == null ? null : principal.subject();
     this.expiresAtMs = principal == null ? 0 : principal.expiresAtMs();
     this.inbound = endpoint.messagesPerSecond() > 0 ? new TokenBucket(endpoint.messagesPerSecond()) : null;
+    this.frames = new TokenBucket(config.framesPerSecond());
     this.lastHeardMs = nowMs;
     ws.setWriteQueueMaxSize(config.writeQueueMaxBytes());
     this.channel = ((WebSocketInternal) ws).channelHandlerContext().channel();
@@ -191,8 +195,20 @@ public final class WsSession implements Subscriber {
     return closed.future();
   }
 
-  /** Pings a quiet socket, closes a silent one or one that stayed too slow. Called by the sweep. */
+  /**
+   * Pings a quiet socket, closes a silent one or one that stayed too slow, whatever wrote to it; drops one
+   * with too much queued. Called by the sweep.
+   */
   void sweep(long nowMs) {
+    if (overQueued()) {
+      drop();
+      return;
+    }
+    if (channel.isWritable()) {
+      fullSinceMs = 0;
+    } else if (fullSinceMs == 0) {
+      fullSinceMs = nowMs; // full of replies, pongs or echoes, not only of pushes
+    }
     if (closeCode != 0) {
       if (nowMs - closingSinceMs > FORCE_CLOSE_MS) {
         ((WebSocketInternal) ws).channelHandlerContext().close();
@@ -202,6 +218,7 @@ public final class WsSession implements Subscriber {
     if (expiresAtMs != 0 && nowMs >= expiresAtMs) {
       close(CloseCodes.POLICY_VIOLATION, "token expired");
     } else if (fullSinceMs != 0 && nowMs - fullSinceMs >= config.slowConsumerCloseMs()) {
+      stats.closedOverLimit(PushStats.LIMIT_SLOW);
       close(CloseCodes.POLICY_VIOLATION, "slow consumer");
     } else if (nowMs - lastHeardMs >= config.idleTimeoutMs()) {
       close(CloseCodes.GOING_AWAY, "idle timeout");
@@ -211,8 +228,25 @@ public final class WsSession implements Subscriber {
     }
   }
 
+  /**
+   * Every frame, control frames included: Vert.x has already answered a ping with a pong when it gets
+   * here, so the queue is checked after it.
+   */
   private void onFrame(WebSocketFrame frame) {
+    if (overQueued()) {
+      drop();
+      return;
+    }
+    if (closeCode != 0) {
+      return; // closing: nothing more this client sends is used
+    }
     lastHeardMs = System.currentTimeMillis();
+    if (!frames.tryTake()) {
+      stats.closedOverLimit(PushStats.LIMIT_FRAMES);
+      close(CloseCodes.POLICY_VIOLATION, "too many frames");
+      channel.config().setAutoRead(false); // the rest of the flood stays in the client's socket
+      return;
+    }
     if (!frame.isText() && !frame.isBinary() && !frame.isContinuation()) {
       return;
     }
@@ -230,6 +264,39 @@ public final class WsSession implements Subscriber {
       }
     }
     endpoint.frame(this, frame);
+  }
+
+  /**
+   * Whether more is queued for this socket than {@code ws.maxQueuedBytes}: pongs, replies, echoes and pushes
+   * alike, unflushed and unwritten, as Netty counts them (each message with its entry's overhead).
+   */
+  private boolean overQueued() {
+    ChannelOutboundBuffer queued = channel.unsafe().outboundBuffer();
+    if (queued == null || queued.totalPendingWriteBytes() <= config.maxQueuedBytes()) {
+      return false;
+    }
+    // Vert.x flushes once a read is done: a client that reads may just have sent many pings (each pong
+    // costs about 200 bytes here, with Netty's overhead) or requests in one read. Their answers fit in the
+    // kernel's buffer unless the client stopped reading.
+    channel.flush();
+    queued = channel.unsafe().outboundBuffer();
+    return queued != null && queued.totalPendingWriteBytes() > config.maxQueuedBytes();
+  }
+
+  /**
+   * Closes with 1008 and drops the connection at once, with a reset: the client did not read what was
+   * queued before, so it would not read the close frame behind it either, and waiting for it would keep
+   * the queue (and the kernel's send buffer) for {@link #FORCE_CLOSE_MS}.
+   */
+  private void drop() {
+    if (closeCode == 0) {
+      stats.closedOverLimit(PushStats.LIMIT_QUEUE);
+      close(CloseCodes.POLICY_VIOLATION, "too much queued");
+    }
+    channel.config().setAutoRead(false);
+    channel.config().setOption(ChannelOption.SO_LINGER, 0);
+    // past Vert.x's handler, which would wait for the close frame to be flushed: it never will be
+    ((WebSocketInternal) ws).channelHandlerContext().close();
   }
 
   private void onError(Throwable error) {
