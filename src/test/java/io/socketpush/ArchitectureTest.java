@@ -42,4 +42,12 @@ class ArchitectureTest {
         .should().dependOnClassesThat().resideInAPackage("io.socketpush")
         .check(classes);
   }
+
+  @Test
+  void onlyTheServerMountsTheAdminConsole() {
+    // a feature on top of the others: it reads channels, cluster and stats; nothing but the routes names it
+    noClasses().that().resideOutsideOfPackages("io.socketpush.admin..", "io.socketpush.server..")
+        .should().dependOnClassesThat().resideInAPackage("io.socketpush.admin..")
+        .check(classes);
+  }
 }

@@ -95,7 +95,8 @@ public final class AdminConsole {
         ctx.next();
       }
     });
-    router.route("/admin/*").handler(sessions);
+    router.route("/admin/*").handler(AdminConsole::guarded);
+    router.route("/admin/*").handler(sessions); // a platform handler: a route of its own
     router.post("/admin/*").handler(BodyHandler.create(false).setBodyLimit(70_000));
     router.post("/admin/login").handler(this::login);
     router.route("/admin/api/*").handler(this::loggedIn);
@@ -110,6 +111,15 @@ public final class AdminConsole {
     router.post("/admin/api/channels/:name").handler(this::publish);
     router.get("/admin/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setCachingEnabled(true));
     router.get("/admin/*").handler(StaticHandler.create("admin").setCachingEnabled(false));
+  }
+
+  /** No framing (clickjacking), no caching of the console's answers, no referrer leaving it. */
+  private static void guarded(RoutingContext ctx) {
+    ctx.response().putHeader("X-Frame-Options", "DENY")
+        .putHeader("Content-Security-Policy", "frame-ancestors 'none'")
+        .putHeader("Referrer-Policy", "no-referrer")
+        .putHeader("Cache-Control", "no-store");
+    ctx.next();
   }
 
   private void login(RoutingContext ctx) {
