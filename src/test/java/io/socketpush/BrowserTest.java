@@ -162,6 +162,8 @@ class BrowserTest {
     assertSameHeight("chat-room", "chat-join-button");
     assertSameHeight("chat-input", "chat-send");
     saveScreenshot("phone");
+    ((JavascriptExecutor) driver).executeScript("document.getElementById('chat-title').scrollIntoView();");
+    saveScreenshot("phone-chat");
   }
 
   @Test

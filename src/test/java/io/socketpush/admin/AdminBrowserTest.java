@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -37,7 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The admin console in headless Chromium: it logs in, sees the live numbers move as sockets open and ticks
  * flow, publishes into a channel and sees the publication reach a WebSocket subscriber; a POST without the
  * CSRF token is refused, and a wrong password is refused and slows the next try down.
- * Skipped like BrowserTest where Chromium is missing, except on CI. {@code -Dadmin.screenshot=file.png} keeps one.
+ * Skipped like BrowserTest where Chromium is missing, except on CI. {@code -Dadmin.screenshot=file.png} keeps
+ * screenshots (file-desktop.png, file-phone.png, file-channel.png).
  */
 @ExtendWith(VertxExtension.class)
 class AdminBrowserTest {
@@ -87,6 +89,13 @@ class AdminBrowserTest {
     wait.withMessage("ticks going out").until(d -> Double.parseDouble(text(d, "total-out")) > 0);
     wait.withMessage("chat:admin among the busiest channels").until(d -> text(d, "channels").contains("chat:admin"));
 
+    screenshot(driver, "desktop");
+    driver.manage().window().setSize(new Dimension(390, 844));
+    wait.withMessage("no horizontal scroll at 390 px").until(d -> Long.valueOf(0).equals(driver.executeScript(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;")));
+    screenshot(driver, "phone");
+    driver.manage().window().setSize(new Dimension(1100, 900));
+
     driver.findElement(By.xpath("//table[@id='channels']//a[text()='chat:admin']")).click();
     wait.until(d -> d.findElement(By.id("channel-view")).isDisplayed());
     driver.findElement(By.id("publish-data")).sendKeys("{\"text\":\"from the console\"}");
@@ -101,10 +110,7 @@ class AdminBrowserTest {
         + ".then(r => done(r.status), e => done(String(e)));");
     assertEquals(403L, refused, "a POST without the CSRF token");
 
-    String screenshot = System.getProperty("admin.screenshot");
-    if (screenshot != null && !screenshot.isBlank()) {
-      Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), Path.of(screenshot), StandardCopyOption.REPLACE_EXISTING);
-    }
+    screenshot(driver, "channel");
     clock.close();
     subscriber.close();
   }
@@ -147,6 +153,15 @@ class AdminBrowserTest {
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.url("/admin/login")))
         .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("password", password).encode()))
         .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** With {@code -Dadmin.screenshot=/some/file.png}, keeps a screenshot as /some/file-{name}.png. */
+  private static void screenshot(ChromeDriver driver, String name) throws IOException {
+    String asked = System.getProperty("admin.screenshot");
+    if (asked != null && !asked.isBlank()) {
+      Path target = Path.of(asked.replaceFirst("(\\.png)?$", "-" + name + ".png"));
+      Files.copy(driver.getScreenshotAs(OutputType.FILE).toPath(), target, StandardCopyOption.REPLACE_EXISTING);
+    }
   }
 
   private static String text(org.openqa.selenium.WebDriver driver, String id) {

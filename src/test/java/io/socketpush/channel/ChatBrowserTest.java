@@ -215,6 +215,7 @@ class ChatBrowserTest {
     assertEquals(List.of("erin"), page.people(), "the last known list stays, greyed");
     assertEquals(true, page.script("return document.getElementById('chat-input').disabled"));
     assertEquals("you are still in the room; you can send once reconnected", page.script("return document.getElementById('chat-input').placeholder"));
+    page.screenshot("chat-away");
     publish("chat:away", "{\"name\":\"frank\",\"text\":\"one\"}");
     publish("chat:away", "{\"name\":\"frank\",\"text\":\"two\"}");
     publish("chat:away", "{\"name\":\"frank\",\"text\":\"three\"}");
@@ -223,6 +224,7 @@ class ChatBrowserTest {
     assertEquals(List.of("frank: one", "frank: two", "frank: three"), page.messages());
     assertEquals(false, page.peopleStale());
     assertEquals(false, page.script("return document.getElementById('chat-input').disabled"));
+    page.screenshot("chat-back");
   }
 
   @org.junit.jupiter.api.Test
@@ -285,6 +287,16 @@ class ChatBrowserTest {
 
     List<String> people() {
       return texts("#chat-people li");
+    }
+
+    /** With {@code -Ddemo.screenshot=/some/file.png}, keeps the chat as /some/file-{name}.png. */
+    void screenshot(String name) throws IOException {
+      String asked = System.getProperty("demo.screenshot");
+      if (asked != null && !asked.isBlank()) {
+        script("document.getElementById('chat-title').scrollIntoView();");
+        java.nio.file.Files.copy(driver.getScreenshotAs(org.openqa.selenium.OutputType.FILE).toPath(),
+            java.nio.file.Path.of(asked.replaceFirst("(\\.png)?$", "-" + name + ".png")), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
     }
 
     String state() {
