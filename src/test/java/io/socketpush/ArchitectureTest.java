@@ -50,4 +50,19 @@ class ArchitectureTest {
         .should().dependOnClassesThat().resideInAPackage("io.socketpush.admin..")
         .check(classes);
   }
+
+  /**
+   * Vert.x's and Netty's {@code impl} and {@code internal} classes, and the Netty channel under a socket, are
+   * reached through {@code io.socketpush.internal} only: an upgrade that moves them breaks one package, whose
+   * VertxUpgradeMustKeepTest says what it relied on.
+   */
+  @Test
+  void frameworkInternalsOnlyBehindTheirDoor() {
+    noClasses().that().resideOutsideOfPackage("io.socketpush.internal..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.vertx..impl..", "io.vertx..internal..",
+            "io.netty..internal..")
+        .orShould().dependOnClassesThat().haveFullyQualifiedName("io.netty.channel.ChannelOutboundBuffer")
+        .orShould().callMethod(io.netty.channel.Channel.class, "unsafe")
+        .check(classes);
+  }
 }

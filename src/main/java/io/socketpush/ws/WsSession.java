@@ -1,14 +1,12 @@
 package io.socketpush.ws;
 
+import io.socketpush.internal.Frames;
+import io.socketpush.internal.RawSocket;
 import io.socketpush.wire.CloseCodes;
 import io.socketpush.wire.MessageGuard;
 import io.socketpush.wire.WebSocketFrames;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.socketpush.config.WebSocketConfig;
 import io.socketpush.core.EndpointMeters;
@@ -21,8 +19,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
-import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
-import io.vertx.core.internal.http.WebSocketInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +36,7 @@ public final class WsSession implements Subscriber {
   static final long FORCE_CLOSE_MS = 3000;
 
   private final ServerWebSocket ws;
-  private final Channel channel;
+  private final RawSocket raw;
   private final Endpoint endpoint;
   private final WebSocketConfig config;
   private final PushStats stats;
@@ -77,9 +73,8 @@ public final class WsSession implements Subscriber {
     this.frames = new TokenBucket(config.framesPerSecond());
     this.lastHeardMs = nowMs;
     ws.setWriteQueueMaxSize(config.writeQueueMaxBytes());
-    this.channel = ((WebSocketInternal) ws).channelHandlerContext().channel();
-    channel.config().setWriteBufferWaterMark(
-        new WriteBufferWaterMark(config.writeQueueMaxBytes() / 2, config.writeQueueMaxBytes()));
+    this.raw = RawSocket.of(ws);
+    raw.waterMarks(config.writeQueueMaxBytes() / 2, config.writeQueueMaxBytes());
   }
 
   void start(Runnable onClosed) {
@@ -134,9 +129,9 @@ public final class WsSession implements Subscriber {
 
   /** Writes a client's frame back unchanged: same type, same fragmentation, same bytes. */
   public void echo(WebSocketFrame frame) {
-    ByteBuf payload = ((WebSocketFrameImpl) frame).getBinaryData();
+    ByteBuf payload = Frames.payload(frame);
     int bytes = payload.readableBytes(); // before the write, which consumes the buffer
-    ws.writeFrame(new WebSocketFrameImpl(frame.type(), payload, frame.isFinal()));
+    ws.writeFrame(Frames.frame(frame.type(), payload, frame.isFinal()));
     meters.out(bytes, frame.isFinal());
     if (frame.isFinal()) {
       messagesOut++;
@@ -166,7 +161,7 @@ public final class WsSession implements Subscriber {
     if (closeCode != 0) {
       return;
     }
-    if (!channel.isWritable()) {
+    if (!raw.writable()) {
       if (fullSinceMs == 0) {
         fullSinceMs = publication.receivedAtMs();
       }
@@ -176,7 +171,7 @@ public final class WsSession implements Subscriber {
     fullSinceMs = 0;
     ByteBuf frame = publication.encoded(frameFormat).duplicate();
     int bytes = (int) WebSocketFrames.payloadLength(frame);
-    channel.writeAndFlush(frame, channel.voidPromise());
+    raw.writeFrame(frame);
     meters.out(bytes, true);
     messagesOut++;
   }
@@ -204,14 +199,14 @@ public final class WsSession implements Subscriber {
       drop();
       return;
     }
-    if (channel.isWritable()) {
+    if (raw.writable()) {
       fullSinceMs = 0;
     } else if (fullSinceMs == 0) {
       fullSinceMs = nowMs; // full of replies, pongs or echoes, not only of pushes
     }
     if (closeCode != 0) {
       if (nowMs - closingSinceMs > FORCE_CLOSE_MS) {
-        ((WebSocketInternal) ws).channelHandlerContext().close();
+        raw.drop(false);
       }
       return;
     }
@@ -244,7 +239,7 @@ public final class WsSession implements Subscriber {
     if (!frames.tryTake()) {
       stats.closedOverLimit(PushStats.LIMIT_FRAMES);
       close(CloseCodes.POLICY_VIOLATION, "too many frames");
-      channel.config().setAutoRead(false); // the rest of the flood stays in the client's socket
+      raw.stopReading(); // the rest of the flood stays in the client's socket
       return;
     }
     if (!frame.isText() && !frame.isBinary() && !frame.isContinuation()) {
@@ -255,7 +250,7 @@ public final class WsSession implements Subscriber {
       close(verdict, reasonFor(verdict));
       return;
     }
-    meters.in(((WebSocketFrameImpl) frame).getBinaryData().readableBytes(), frame.isFinal());
+    meters.in(Frames.payload(frame).readableBytes(), frame.isFinal());
     if (frame.isFinal()) {
       messagesIn++;
       if (inbound != null && !inbound.tryTake()) {
@@ -271,16 +266,14 @@ public final class WsSession implements Subscriber {
    * alike, unflushed and unwritten, as Netty counts them (each message with its entry's overhead).
    */
   private boolean overQueued() {
-    ChannelOutboundBuffer queued = channel.unsafe().outboundBuffer();
-    if (queued == null || queued.totalPendingWriteBytes() <= config.maxQueuedBytes()) {
+    if (raw.queuedBytes() <= config.maxQueuedBytes()) {
       return false;
     }
     // Vert.x flushes once a read is done: a client that reads may just have sent many pings (each pong
     // costs about 200 bytes here, with Netty's overhead) or requests in one read. Their answers fit in the
     // kernel's buffer unless the client stopped reading.
-    channel.flush();
-    queued = channel.unsafe().outboundBuffer();
-    return queued != null && queued.totalPendingWriteBytes() > config.maxQueuedBytes();
+    raw.flush();
+    return raw.queuedBytes() > config.maxQueuedBytes();
   }
 
   /**
@@ -293,10 +286,8 @@ public final class WsSession implements Subscriber {
       stats.closedOverLimit(PushStats.LIMIT_QUEUE);
       close(CloseCodes.POLICY_VIOLATION, "too much queued");
     }
-    channel.config().setAutoRead(false);
-    channel.config().setOption(ChannelOption.SO_LINGER, 0);
-    // past Vert.x's handler, which would wait for the close frame to be flushed: it never will be
-    ((WebSocketInternal) ws).channelHandlerContext().close();
+    raw.stopReading();
+    raw.drop(true);
   }
 
   private void onError(Throwable error) {
@@ -308,9 +299,7 @@ public final class WsSession implements Subscriber {
       // returns. When the bad frame came in the same read as good ones, their echoes and the Close
       // frame just written are not flushed yet (Vert.x flushes at the end of a read), and closing
       // the channel drops them: the peer would see the TCP connection end with neither. Flush now.
-      if (ws instanceof WebSocketInternal internal) {
-        internal.channelHandlerContext().flush();
-      }
+      raw.flush();
     } else {
       LOG.debug("socket error on {} {}: {}", endpoint.name(), ws.remoteAddress(), error.toString());
     }
