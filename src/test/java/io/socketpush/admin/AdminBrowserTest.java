@@ -96,7 +96,8 @@ class AdminBrowserTest {
     screenshot(driver, "phone");
     driver.manage().window().setSize(new Dimension(1100, 900));
 
-    driver.findElement(By.xpath("//table[@id='channels']//a[text()='chat:admin']")).click();
+    // found and clicked in one script: the table is drawn anew each second
+    driver.executeScript("[...document.querySelectorAll('#channels a')].find(a => a.textContent === 'chat:admin').click();");
     wait.until(d -> d.findElement(By.id("channel-view")).isDisplayed());
     driver.findElement(By.id("publish-data")).sendKeys("{\"text\":\"from the console\"}");
     driver.findElement(By.id("publish-button")).click();
