@@ -156,6 +156,7 @@ class BrowserTest {
       assertTrue(e.isDisplayed(), id + " shows");
       assertTrue(e.getRect().getX() >= 0 && e.getRect().getX() + e.getRect().getWidth() <= width, id + " within the width: " + e.getRect());
     }
+    assertFalse(driver.findElement(By.id("admin-link")).isDisplayed(), "no link to an admin console that is off");
     assertSameHeight("echo-input", "echo-send");
     assertSameHeight("chat-room", "chat-join-button");
     assertSameHeight("chat-input", "chat-send");

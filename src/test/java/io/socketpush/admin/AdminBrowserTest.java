@@ -72,7 +72,9 @@ class AdminBrowserTest {
     chromium = HeadlessChromium.start(WAIT);
     ChromeDriver driver = chromium.driver();
     WebDriverWait wait = new WebDriverWait(driver, WAIT);
-    driver.get(service.url("/admin"));
+    driver.get(service.url("/"));
+    wait.withMessage("the demo page's link to the console, which is on").until(d -> d.findElement(By.id("admin-link")).isDisplayed());
+    driver.findElement(By.cssSelector("#admin-link a")).click();
     wait.until(d -> d.findElement(By.id("login")).isDisplayed());
     driver.findElement(By.id("password")).sendKeys(PASSWORD);
     driver.findElement(By.id("login-button")).click();
