@@ -37,6 +37,12 @@ public final class ChannelConnection {
     void close(short code, String reason);
   }
 
+  /**
+   * Publications of one connection waiting for their number: beyond, it is refused (111) at once. Keeps a
+   * client that publishes faster than its channels' owners answer from queueing without bound.
+   */
+  static final int MAX_IN_FLIGHT = 100;
+
   private final ChannelFanOut fanOut;
   private final ChannelService service;
   private final Link link;
@@ -48,6 +54,8 @@ public final class ChannelConnection {
   private final Map<String, ChannelSubscription> subscriptions = new LinkedHashMap<>();
   private int refusedInARow;
   private Future<?> publishing = Future.succeededFuture();
+  private String publishingTo;
+  private int inFlight;
   private boolean closed;
 
   /**
@@ -248,12 +256,21 @@ public final class ChannelConnection {
       throw new ChannelError(ChannelError.TOO_MANY_REQUESTS, "over " + publishesPerSecond + " publications per second");
     }
     refusedInARow = 0;
-    // one at a time: a client's publications are numbered in the order it sent them, even when the
-    // owner of the channel retries one (a partition migrating) or channels have different owners
-    Future<JsonObject> published = publishing.transform(previous -> service.publish(channel, data, subject, false))
-        .map(appended -> new JsonObject().put("channel", channel).put("seq", appended.seq()));
-    publishing = published;
-    return published;
+    if (inFlight >= MAX_IN_FLIGHT) {
+      service.refusedInFlight();
+      throw new ChannelError(ChannelError.TOO_MANY_REQUESTS, MAX_IN_FLIGHT + " publications of this connection are still being numbered");
+    }
+    // a client's publications are numbered in the order it sent them: those that go to the same owner go
+    // at once (one path, first in first out: the owner numbers them in that order); a publication for
+    // another owner waits until those in flight are answered
+    String owner = service.ownerOf(channel);
+    Future<ChannelBackend.Appended> numbered = inFlight == 0 || owner.equals(publishingTo)
+        ? service.publish(channel, data, subject, false)
+        : publishing.transform(previous -> service.publish(channel, data, subject, false));
+    publishingTo = owner;
+    inFlight++;
+    publishing = numbered.andThen(done -> inFlight--);
+    return numbered.map(appended -> new JsonObject().put("channel", channel).put("seq", appended.seq()));
   }
 
   private Future<JsonObject> presence(String channel) {

@@ -1,5 +1,6 @@
 package io.socketpush.channel;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
@@ -124,6 +125,7 @@ public final class HazelcastBackend implements ChannelBackend {
             .setMaxSizePolicy(MaxSizePolicy.PER_NODE).setSize(channels.maxChannels())));
     config.addMapConfig(new MapConfig(PRESENCE).setBackupCount(1).setAsyncBackupCount(0)
         .setInMemoryFormat(InMemoryFormat.OBJECT));
+    config.getSerializationConfig().addDataSerializableFactory(LogOperations.FACTORY_ID, new LogOperations());
   }
 
   /**
@@ -144,19 +146,41 @@ public final class HazelcastBackend implements ChannelBackend {
   }
 
   @Override
-  public Future<Appended> append(String channel, ChannelRule rule, String data, long ts) {
-    return onCaller(logs.submitToKey(channel, new Append(data, ts, rule.historySize(), rule.historyTtlMs(), ChannelLog.newEpoch())))
+  public Future<Numbered> appendAll(String channel, ChannelRule rule, String[] data, long[] ts) {
+    return onCaller(logs.submitToKey(channel, new LogOperations.AppendBatch(data, ts, rule.historySize(), rule.historyTtlMs())))
         .recover(HazelcastBackend::noQuorum)
-        .compose(appended -> quorumLostMeanwhile()
+        .compose(answer -> quorumLostMeanwhile()
             ? Future.failedFuture(new ChannelError(ChannelError.INTERNAL,
                 "not known whether it was numbered: this member lost sight of the majority while it ran; check before publishing again"))
-            : Future.succeededFuture(appended));
+            : Future.succeededFuture(answer.toNumbered()));
+  }
+
+  @Override
+  public String ownerOf(String channel) {
+    Member owner = hazelcast.getPartitionService().getPartition(channel).getOwner();
+    return owner == null ? null : owner.getAttribute(VERTX_NODE_ID);
   }
 
   @Override
   public Future<History> history(String channel, ChannelRule rule, long since, String epoch, int recent) {
-    return read(channel, new Read(since, epoch, recent, System.currentTimeMillis(), rule.historyTtlMs(), ChannelLog.newEpoch()),
+    return read(channel, new Read(since, epoch, recent, System.currentTimeMillis(), rule.historyTtlMs(), ChannelLog.newEpoch(), null, 0),
         READ_ATTEMPTS);
+  }
+
+  @Override
+  public Future<History> subscribe(String channel, ChannelRule rule, long since, String epoch, int recent, String node, long gen) {
+    return read(channel, new Read(since, epoch, recent, System.currentTimeMillis(), rule.historyTtlMs(),
+        ChannelLog.newEpoch(), node, gen), READ_ATTEMPTS);
+  }
+
+  @Override
+  public Future<Void> unsubscribe(String channel, String node, long gen) {
+    return onCaller(logs.submitToKey(channel, new LogOperations.Interest(node, gen, false, null, System.currentTimeMillis()))).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> interested(String channel, String node, long gen) {
+    return onCaller(logs.submitToKey(channel, new LogOperations.Interest(node, gen, true, null, System.currentTimeMillis()))).mapEmpty();
   }
 
   /**
@@ -279,32 +303,22 @@ public final class HazelcastBackend implements ChannelBackend {
   }
 
   /**
-   * Numbers and keeps one publication; runs on the channel's owner and then, identically, on its
-   * backup: so everything it uses comes in its fields (the epoch of a new log too), nothing from a
-   * clock or a random source.
-   */
-  record Append(String data, long ts, int historySize, long ttlMs, String freshEpoch)
-      implements EntryProcessor<String, ChannelLog, Appended> {
-    @Override
-    public Appended process(Map.Entry<String, ChannelLog> entry) {
-      ChannelLog log = entry.getValue() == null ? new ChannelLog(freshEpoch) : entry.getValue();
-      long seq = log.append(data, ts, historySize, ttlMs);
-      entry.setValue(log);
-      return new Appended(log.epoch(), seq);
-    }
-  }
-
-  /**
    * Reads the position and what was missed; creates the log if there is none, so the epoch a
-   * subscriber is told is the one its publications will carry.
+   * subscriber is told is the one its publications will carry. With a {@code node}, records in the same
+   * step that this member has subscribers: a publication is then either in the history read or sent to it.
+   * (Java-serialised: a subscribe, not the publication path.)
    */
-  record Read(long since, String epoch, int recent, long nowMs, long ttlMs, String freshEpoch)
+  record Read(long since, String epoch, int recent, long nowMs, long ttlMs, String freshEpoch, String node, long gen)
       implements EntryProcessor<String, ChannelLog, History> {
     @Override
     public History process(Map.Entry<String, ChannelLog> entry) {
       ChannelLog log = entry.getValue();
       if (log == null) {
-        log = new ChannelLog(freshEpoch);
+        log = new ChannelLog(freshEpoch, nowMs);
+        entry.setValue(log);
+      }
+      if (node != null) {
+        log.interested(node, gen);
         entry.setValue(log);
       }
       return log.since(since, epoch, recent, nowMs, ttlMs);
@@ -312,7 +326,8 @@ public final class HazelcastBackend implements ChannelBackend {
 
     @Override
     public EntryProcessor<String, ChannelLog, History> getBackupProcessor() {
-      return new CreateOnly(freshEpoch); // the backup needs the log a read creates, nothing else of the read
+      // the backup needs the log a read creates and the interest it records, nothing else of the read
+      return node == null ? new CreateOnly(freshEpoch, nowMs) : new InterestBackup(new LogOperations.Interest(node, gen, true, freshEpoch, nowMs));
     }
   }
 
@@ -328,12 +343,21 @@ public final class HazelcastBackend implements ChannelBackend {
     }
   }
 
-  record CreateOnly(String freshEpoch) implements EntryProcessor<String, ChannelLog, History> {
+  record CreateOnly(String freshEpoch, long nowMs) implements EntryProcessor<String, ChannelLog, History> {
     @Override
     public History process(Map.Entry<String, ChannelLog> entry) {
       if (entry.getValue() == null) {
-        entry.setValue(new ChannelLog(freshEpoch));
+        entry.setValue(new ChannelLog(freshEpoch, nowMs));
       }
+      return null;
+    }
+  }
+
+  /** A read's backup half when it records interest: typed as the read is, for Hazelcast's generics. */
+  record InterestBackup(LogOperations.Interest interest) implements EntryProcessor<String, ChannelLog, History> {
+    @Override
+    public History process(Map.Entry<String, ChannelLog> entry) {
+      interest.process(entry);
       return null;
     }
   }
