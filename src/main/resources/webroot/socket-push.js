@@ -7,9 +7,11 @@
  *
  * Like a browser WebSocket it has four events (open, message, error, close; as s.on(type, fn) or
  * s.onmessage = fn) and two methods (send, close), but it reconnects by itself: a transport that cannot
- * open is skipped for the next one in the list; a connection that drops is reopened after a full-jitter
- * exponential backoff (0.5 s doubling up to 20 s), so a restarted server does not get every browser back
- * in the same instant. Ticks are never shown twice or backwards, even across a change of transport: each
+ * open is skipped for the next one in the list (until one has opened: after that, the one that worked is
+ * retried, as a server that went away is no reason to change transports); a connection that drops is
+ * reopened after a full-jitter exponential backoff (0.5 s doubling up to 20 s), so a restarted server does
+ * not get every browser back in the same instant. Before each wait it emits 'retry' ({delay, attempt,
+ * afterDrop}: afterDrop when an open connection has just been lost); retryNow() cuts the wait short. Ticks are never shown twice or backwards, even across a change of transport: each
  * transport resumes after the last ts seen.
  */
 (function (global) {
@@ -216,6 +218,19 @@
       this._stopped = false;
       this._timer = null;
       this._conn = null;
+      /** Whether a transport has opened once: from then on the one in use is retried, not the next one. */
+      this._everOpened = false;
+      /** When the next attempt is due (ms since the epoch), while waiting for it; else null. */
+      this.retryAt = null;
+    }
+
+    /** Tries again at once instead of waiting for the backoff to end; false if it was not waiting. */
+    retryNow() {
+      if (this._stopped || this.retryAt === null) return false;
+      clearTimeout(this._timer);
+      this.retryAt = null;
+      this._connect();
+      return true;
     }
 
     _connect() {
@@ -229,6 +244,7 @@
         open: () => {
           if (this._conn !== conn || opened) return;
           opened = true;
+          this._everOpened = true;
           clearTimeout(timeout);
           this._attempt = 0;
           this.readyState = OPEN;
@@ -244,7 +260,7 @@
           conn.close();
           if (opened) this.readyState = CLOSED;
           this._lost(name, reason, opened);
-          this._reconnect(!opened);
+          this._reconnect(!opened, opened);
         },
       };
       const conn = this._open(name, handlers);
@@ -267,16 +283,26 @@
     _began(conn) {
     }
 
-    /** The next transport at once if this one never opened; otherwise, or past the last one, after a backoff. */
-    _reconnect(nextTransport) {
+    /**
+     * The next transport at once if this one never opened and none has yet; otherwise, or past the last one,
+     * the same one after a backoff.
+     */
+    _reconnect(neverOpened, afterDrop) {
       if (this._stopped) return;
-      if (nextTransport && this._index + 1 < this.transports.length) {
+      const walking = neverOpened && !this._everOpened;
+      if (walking && this._index + 1 < this.transports.length) {
         this._index++;
         this._connect();
         return;
       }
-      if (nextTransport) this._index = 0;
-      this._timer = setTimeout(() => this._connect(), backoff(this._attempt++));
+      if (walking) this._index = 0;
+      const delay = backoff(this._attempt++);
+      this.retryAt = Date.now() + delay;
+      this._timer = setTimeout(() => {
+        this.retryAt = null;
+        this._connect();
+      }, delay);
+      this._emit('retry', {delay: delay, attempt: this._attempt, afterDrop: !!afterDrop, transport: this.transports[this._index]});
     }
   }
 
@@ -289,7 +315,7 @@
      *                connectTimeoutMs: a transport that has not opened by then is given up (default 5000)
      */
     constructor(path, options) {
-      super(['open', 'message', 'error', 'close']);
+      super(['open', 'message', 'error', 'close', 'retry']);
       this.options = options || {};
       this.path = path;
       this.transports = (this.options.transports || DEFAULT_TRANSPORTS).filter(t => TRANSPORTS[t]);
@@ -611,8 +637,8 @@
    * One channel followed by a Channels client. Options: recent (the last N publications the server keeps,
    * passed on first when it subscribes the first time, as a chat page shows a room's last messages),
    * epoch and since (a position to start from). Events: 'publication' ({channel, seq, data}), 'subscribed'
-   * (after every (re)subscription: {channel, epoch, seq, recovered}, recovered only when a position was
-   * given), 'unrecovered' (publications since the position it had may be lost: reload what the page shows),
+   * (after every (re)subscription: {channel, epoch, seq, recovered, missed}, recovered only when a position was
+   * given, missed then how many publications were given back), 'unrecovered' (publications since the position it had may be lost: reload what the page shows),
    * 'join' and 'leave' ({channel, client, user, name}, on channels with presence), 'error' ({code, message}:
    * the server refused the subscription; it is over).
    */
@@ -648,7 +674,9 @@
       else if (lost || result.epoch !== this.epoch) this.seq = result.seq;
       this.epoch = result.epoch;
       this.state = 'subscribed';
-      this._emit('subscribed', {channel: this.channel, epoch: result.epoch, seq: result.seq, recovered: result.recovered});
+      // what was missed and given back: the publications between the position and the channel's top
+      const missed = asked && result.recovered === true ? Math.max(0, result.seq - since) : undefined;
+      this._emit('subscribed', {channel: this.channel, epoch: result.epoch, seq: result.seq, recovered: result.recovered, missed: missed});
       if (lost) this._emit('unrecovered', {channel: this.channel, since: since, epoch: result.epoch, seq: result.seq});
     }
 
@@ -678,7 +706,7 @@
    */
   class Channels extends Reconnecting {
     constructor(options) {
-      super(['open', 'close', 'error']);
+      super(['open', 'close', 'error', 'retry']);
       this.options = options || {};
       this.transports = (this.options.transports || CHANNEL_TRANSPORTS).filter(t => CHANNEL_LINKS[t]);
       if (!this.transports.length) throw new Error('no channel transport in ' + this.options.transports);

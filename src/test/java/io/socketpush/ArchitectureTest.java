@@ -43,6 +43,14 @@ class ArchitectureTest {
         .check(classes);
   }
 
+  @Test
+  void onlyTheServerMountsTheAdminConsole() {
+    // a feature on top of the others: it reads channels, cluster and stats; nothing but the routes names it
+    noClasses().that().resideOutsideOfPackages("io.socketpush.admin..", "io.socketpush.server..")
+        .should().dependOnClassesThat().resideInAPackage("io.socketpush.admin..")
+        .check(classes);
+  }
+
   /**
    * Vert.x's and Netty's {@code impl} and {@code internal} classes, and the Netty channel under a socket, are
    * reached through {@code io.socketpush.internal} only: an upgrade that moves them breaks one package, whose

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
@@ -20,14 +21,20 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,11 +44,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * not installed, except on CI ({@code CI=true}), where a missing browser is a failure.
  *
  * <p>Selenium Manager must never download a driver or a browser: both paths are given explicitly.
- * Run with {@code -Ddemo.screenshot=/some/file.png} to keep a screenshot of the page once it has been used.
+ * Run with {@code -Ddemo.screenshot=/some/file.png} to keep screenshots of the page (file-desktop.png, file-phone.png, …).
  */
 @ExtendWith(VertxExtension.class)
 class BrowserTest {
   private static final Duration WAIT = Duration.ofSeconds(8);
+  /** How long a page may take to notice a stopped or restarted server: its backoff reaches a few seconds. */
+  private static final Duration RECONNECT_WAIT = Duration.ofSeconds(40);
+  private static final String CONNECTED = "connected over WebSocket";
+  private static final Pattern AWAY = Pattern.compile("(connection lost|server unreachable) — (retrying in \\d+ s|retrying now…|reconnecting…)");
   /** The default {@code time.pattern}, {@code yyyy.MM.dd HH:mm:ss}. */
   private static final Pattern CLOCK_TEXT = Pattern.compile("\\d{4}\\.\\d{2}\\.\\d{2} \\d{2}:\\d{2}:\\d{2}");
 
@@ -75,7 +86,7 @@ class BrowserTest {
     driver.get(service.url("/"));
     WebDriverWait wait = new WebDriverWait(driver, WAIT);
 
-    wait.until(ExpectedConditions.textToBe(By.id("echo-state"), "open"));
+    wait.until(ExpectedConditions.textToBe(By.id("echo-state"), CONNECTED));
     for (String line : List.of("hello from Chromium", "你好，WebSocket")) {
       WebElement input = driver.findElement(By.id("echo-input"));
       input.sendKeys(line);
@@ -94,12 +105,128 @@ class BrowserTest {
     });
     assertNotEquals(first.get(0), second.get(0));
     assertTrue(Long.parseLong((String) second.get(1)) > Long.parseLong((String) first.get(1)), "data-ts moves forward with the text");
-    assertEquals("open", driver.findElement(By.id("clock-state")).getText());
+    assertEquals(CONNECTED, driver.findElement(By.id("clock-state")).getText());
 
-    String screenshot = System.getProperty("demo.screenshot");
-    if (screenshot != null && !screenshot.isBlank()) {
-      saveScreenshot(Path.of(screenshot));
+    saveScreenshot("desktop");
+  }
+
+  @Test
+  void eachCardSaysTheServerIsUnreachableThenThatItIsBack(Vertx vertx) throws Exception {
+    driver.get(service.url("/"));
+    WebDriverWait wait = new WebDriverWait(driver, WAIT);
+    for (String card : List.of("clock", "echo")) {
+      wait.until(ExpectedConditions.textToBe(By.id(card + "-state"), CONNECTED));
     }
+    service.stopNode().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    WebDriverWait away = new WebDriverWait(driver, RECONNECT_WAIT);
+    for (String card : List.of("clock", "echo")) {
+      away.withMessage(card + " to say the server is unreachable").until(d -> stateText(d, card).startsWith("server unreachable — "));
+      assertTrue(AWAY.matcher(stateText(driver, card)).matches(), stateText(driver, card));
+      assertTrue(driver.findElement(By.id(card + "-retry")).isDisplayed(), card + ": a Retry now button");
+    }
+    assertTrue(driver.findElement(By.cssSelector(".clock-section")).getDomAttribute("class").contains("stale"), "the old time greyed");
+    assertEquals("true", String.valueOf(driver.findElement(By.id("echo-send")).getDomProperty("disabled")), "no echo to send to");
+    saveScreenshot("unreachable");
+
+    service = service.startAgain().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    for (String card : List.of("clock", "echo")) {
+      // the button, or the backoff's own next try: whichever comes first
+      away.withMessage(card + " to be back").until(d -> {
+        // looked at and pressed in one script: the button hides itself the moment the card is back
+        ((JavascriptExecutor) d).executeScript("const b = document.getElementById(arguments[0]); if (!b.hidden) b.click();", card + "-retry");
+        return stateText(d, card).equals(CONNECTED);
+      });
+    }
+    assertTrue(tickShown(driver) != null || wait.until(d -> tickShown(d)) != null, "the clock ticks again");
+  }
+
+  @Test
+  void atPhoneWidthNothingScrollsSidewaysAndEveryControlShows() {
+    driver.manage().window().setSize(new Dimension(390, 844));
+    driver.get(service.url("/"));
+    WebDriverWait wait = new WebDriverWait(driver, WAIT);
+    wait.until(ExpectedConditions.textToBe(By.id("clock-state"), CONNECTED));
+    Object overflow = ((JavascriptExecutor) driver).executeScript(
+        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;");
+    assertEquals(0L, overflow, "no horizontal scroll at 390 px");
+    long width = (Long) ((JavascriptExecutor) driver).executeScript("return document.documentElement.clientWidth;");
+    for (String id : List.of("clock", "echo-input", "echo-send", "chat-name", "chat-room", "chat-join-button", "chat-leave",
+        "chat-input", "chat-send", "danmaku-toggle")) {
+      WebElement e = driver.findElement(By.id(id));
+      assertTrue(e.isDisplayed(), id + " shows");
+      assertTrue(e.getRect().getX() >= 0 && e.getRect().getX() + e.getRect().getWidth() <= width, id + " within the width: " + e.getRect());
+    }
+    assertFalse(driver.findElement(By.id("admin-link")).isDisplayed(), "no link to an admin console that is off");
+    assertSameHeight("echo-input", "echo-send");
+    assertSameHeight("chat-room", "chat-join-button");
+    assertSameHeight("chat-input", "chat-send");
+    saveScreenshot("phone");
+    ((JavascriptExecutor) driver).executeScript("document.getElementById('chat-title').scrollIntoView();");
+    saveScreenshot("phone-chat");
+  }
+
+  @Test
+  void danmakuBulletsKeepToLanesThatNeitherOverlapNorHideTheClock() throws Exception {
+    driver.get(service.url("/"));
+    WebDriverWait wait = new WebDriverWait(driver, WAIT);
+    driver.findElement(By.id("chat-name")).sendKeys("ann");
+    driver.findElement(By.id("chat-join-button")).click();
+    wait.until(ExpectedConditions.textToBe(By.id("chat-state"), CONNECTED));
+    driver.findElement(By.id("danmaku-toggle")).click();
+    for (int i = 1; i <= 9; i++) {
+      publish("chat:lobby", "{\"name\":\"bob\",\"text\":\"bullet number " + i + " flies by\"}");
+    }
+    wait.withMessage("bullets in several lanes").until(d -> bullets(d).size() >= 3);
+    for (int sample = 0; sample < 5; sample++) {
+      List<List<Number>> boxes = bullets(driver);
+      List<Number> clockBox = box("clock");
+      for (int i = 0; i < boxes.size(); i++) {
+        assertFalse(intersect(boxes.get(i), clockBox), "bullet " + boxes.get(i) + " over the clock " + clockBox);
+        for (int j = i + 1; j < boxes.size(); j++) {
+          assertFalse(intersect(boxes.get(i), boxes.get(j)), "bullets overlap: " + boxes.get(i) + " and " + boxes.get(j));
+        }
+      }
+      int seen = boxes.size();
+      // the next sample once the bullets have moved on (their boxes change), not after a fixed sleep
+      wait.until(d -> !bullets(d).equals(boxes) || seen == 0);
+    }
+    saveScreenshot("danmaku");
+  }
+
+  private void assertSameHeight(String a, String b) {
+    assertEquals(driver.findElement(By.id(a)).getRect().getHeight(), driver.findElement(By.id(b)).getRect().getHeight(),
+        a + " and " + b + " are as tall");
+  }
+
+  private static String stateText(WebDriver driver, String card) {
+    return driver.findElement(By.id(card + "-state")).getText();
+  }
+
+  /** The visible bullets' boxes: [left, top, right, bottom]. */
+  @SuppressWarnings("unchecked")
+  private static List<List<Number>> bullets(WebDriver driver) {
+    return (List<List<Number>>) ((JavascriptExecutor) driver).executeScript(
+        "const w = document.documentElement.clientWidth;"
+            + "return [...document.querySelectorAll('#danmaku .bullet')].map(b => b.getBoundingClientRect())"
+            + ".filter(r => r.right > 0 && r.left < w).map(r => [r.left, r.top, r.right, r.bottom]);");
+  }
+
+  @SuppressWarnings("unchecked")
+  private List<Number> box(String id) {
+    return (List<Number>) ((JavascriptExecutor) driver).executeScript(
+        "const r = document.getElementById(arguments[0]).getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom];", id);
+  }
+
+  private static boolean intersect(List<Number> a, List<Number> b) {
+    double eps = 0.5; // sub-pixel rounding of adjacent lanes
+    return a.get(0).doubleValue() < b.get(2).doubleValue() - eps && b.get(0).doubleValue() < a.get(2).doubleValue() - eps
+        && a.get(1).doubleValue() < b.get(3).doubleValue() - eps && b.get(1).doubleValue() < a.get(3).doubleValue() - eps;
+  }
+
+  private void publish(String channel, String json) throws Exception {
+    HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(service.url("/api/channels/" + channel)))
+        .POST(HttpRequest.BodyPublishers.ofString(json)).header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(202, response.statusCode(), response.body());
   }
 
   /** The clock's text once it shows a formatted tick, else null (keep waiting). */
@@ -114,7 +241,13 @@ class BrowserTest {
     return driver.findElements(By.cssSelector("#echo-log li." + cls)).stream().map(WebElement::getText).toList();
   }
 
-  private void saveScreenshot(Path target) {
+  /** With {@code -Ddemo.screenshot=/some/file.png}, keeps a screenshot as /some/file-{name}.png. */
+  private void saveScreenshot(String name) {
+    String asked = System.getProperty("demo.screenshot");
+    if (asked == null || asked.isBlank()) {
+      return;
+    }
+    Path target = Path.of(asked.replaceFirst("(\\.png)?$", "-" + name + ".png"));
     File png = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE);
     try {
       Files.copy(png.toPath(), target, StandardCopyOption.REPLACE_EXISTING);

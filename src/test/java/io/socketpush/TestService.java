@@ -26,12 +26,21 @@ public final class TestService {
 
   private final Vertx vertx;
   private final SocketPush app;
+  /** The configuration it was started with, for {@link #startAgain}. */
+  private final JsonObject conf;
+  /** The node's clock, which {@link #startAgain} hands to the next node too. */
+  private final InstantSource clock;
+  /** The port it bound, kept for {@link #startAgain} once the node is gone. */
+  private final int port;
   /** Where this service's plain HTTP requests are made (see {@link #on}). */
   private final Context clients;
 
-  private TestService(Vertx vertx, SocketPush app) {
+  private TestService(Vertx vertx, SocketPush app, JsonObject conf, InstantSource clock) {
     this.vertx = vertx;
+    this.clock = clock;
     this.app = app;
+    this.conf = conf;
+    this.port = app.httpPort();
     this.clients = vertx.getOrCreateContext();
   }
 
@@ -46,7 +55,23 @@ public final class TestService {
         .put("http", new JsonObject().put("host", HOST).put("port", 0).put("instances", 2))
         .mergeIn(overrides, true);
     return SocketPush.start(vertx, ServiceConfig.from(ConfigSources.of(conf)), clock)
-        .map(app -> new TestService(vertx, app));
+        .map(app -> new TestService(vertx, app, conf, clock));
+  }
+
+  /**
+   * Shuts the node down as SIGTERM would (sockets closed with 1001, servers stopped) but keeps its Vert.x, so
+   * {@link #startAgain} can bring a new node up on the same port: what a browser sees of a restarted server.
+   */
+  public Future<Void> stopNode() {
+    return app.shutdown();
+  }
+
+  /** A new node on the same Vert.x, port and configuration, after {@link #stopNode}; its memory starts empty. */
+  public Future<TestService> startAgain() {
+    JsonObject again = conf.copy();
+    again.getJsonObject("http").put("port", port);
+    return SocketPush.start(vertx, ServiceConfig.from(ConfigSources.of(again)), clock)
+        .map(app -> new TestService(vertx, app, again, clock));
   }
 
   public static Future<TestService> start(Vertx vertx) {
@@ -54,7 +79,7 @@ public final class TestService {
   }
 
   public int port() {
-    return app.httpPort();
+    return port;
   }
 
   /** The demo page and the other plain-HTTP pages of this node. */

@@ -9,7 +9,7 @@ import static io.socketpush.config.Settings.*;
 public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws, TransportConfig transports,
                             long shutdownGraceMs,
                             ClusterConfig cluster, SecurityConfig security, LimitsConfig limits, ChannelConfig channels,
-                            String logLevel, String logFormat) {
+                            String logLevel, String logFormat, String adminPassword) {
 
   /** Builds and validates; throws {@link ConfigException} naming the first bad key. */
   public static ServiceConfig from(ConfigSources sources) {
@@ -35,7 +35,7 @@ public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws
         new ChannelConfig(sources.get(CHANNELS_RULES), sources.get(CHANNELS_MAX_PER_CONNECTION),
             sources.get(CHANNELS_PUBLISHES_PER_SECOND), sources.get(CHANNELS_REQUESTS_PER_SECOND), sources.get(CHANNELS_API_KEY),
             sources.get(CHANNELS_MAX_CHANNELS), sources.get(CHANNELS_IDLE_TIMEOUT_MS), sources.get(CHANNELS_PRESENCE_EVENTS_PER_SECOND)),
-        sources.get(LOG_LEVEL), sources.get(LOG_FORMAT));
+        sources.get(LOG_LEVEL), sources.get(LOG_FORMAT), sources.get(ADMIN_PASSWORD));
     if (config.ws.idleTimeoutMs() <= config.ws.pingIntervalMs()) {
       throw new ConfigException(WS_IDLE_TIMEOUT_MS.key() + " = " + config.ws.idleTimeoutMs()
           + ": must be longer than " + WS_PING_INTERVAL_MS.key() + " (" + config.ws.pingIntervalMs() + ")");

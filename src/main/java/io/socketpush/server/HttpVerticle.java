@@ -1,5 +1,6 @@
 package io.socketpush.server;
 
+import io.socketpush.admin.AdminConsole;
 import io.socketpush.config.ServiceConfig;
 import io.socketpush.channel.ChannelFanOut;
 import io.socketpush.core.Hub;
@@ -91,9 +92,14 @@ public final class HttpVerticle extends VerticleBase {
     }
     Failures failures = new Failures(node.stats());
     deadlines = new RequestDeadlines(vertx, config.limits(), node.pendingRequests(), node.stats(), node.clock());
+    AdminConsole admin = AdminConsole.create(vertx, config, node.channels(), node.stats(), node.adminLogins(),
+        node.clock(), node.startedAtMs(), () -> config.http().host() + ":" + (server == null ? port : server.actualPort()));
+    if (admin != null) {
+      admin.answerMembers();
+    }
     server = vertx.createHttpServer(options)
         .connectionHandler(deadlines::accepted)
-        .requestHandler(Routes.create(vertx, node, transports, new ChannelApi(node, failures), failures))
+        .requestHandler(Routes.create(vertx, node, transports, new ChannelApi(node, failures), admin, failures))
         .webSocketHandshakeHandler(this::handshake);
     sessions.start();
     transports.start();

@@ -2,6 +2,7 @@ package io.socketpush.server;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.socketpush.admin.LoginThrottle;
 import io.socketpush.channel.ChannelService;
 import io.socketpush.config.LimitsConfig;
 import io.socketpush.core.PushStats;
@@ -28,10 +29,13 @@ public final class NodeState {
   private final PendingRequests pendingRequests;
   private final RatePerKey apiPublishesPerIp;
   private final RatePerKey apiPublishesPerKey;
+  private final LoginThrottle adminLogins;
+  private final long startedAtMs;
 
   public NodeState(InstantSource clock, MeterRegistry registry, HandshakePolicy handshakes, LimitsConfig limits,
             UnaryOperator<String> channelLabel, Function<PushStats, ChannelService> channels, Extensions extensions) {
     this.clock = clock;
+    this.startedAtMs = clock.millis();
     this.extensions = extensions;
     this.stats = new PushStats(registry, channelLabel);
     this.channels = channels.apply(stats);
@@ -39,6 +43,7 @@ public final class NodeState {
     this.pendingRequests = new PendingRequests(limits.pendingRequestsPerIp());
     this.apiPublishesPerIp = new RatePerKey(limits.apiPublishesPerSecondPerIp(), clock);
     this.apiPublishesPerKey = new RatePerKey(limits.apiPublishesPerSecondPerKey(), clock);
+    this.adminLogins = new LoginThrottle(registry);
     Gauge.builder("socketpush.http.pending", pendingRequests::total)
         .description("plain HTTP connections waiting for a request's head or body (idle keep-alive included)").register(registry);
   }
@@ -60,6 +65,16 @@ public final class NodeState {
   /** {@code POST /api/channels/{name}} without the API key, per client address. */
   public RatePerKey apiPublishesPerIp() {
     return apiPublishesPerIp;
+  }
+
+  /** Failed logins to the admin console per client address: the node's, shared by its event loops. */
+  public LoginThrottle adminLogins() {
+    return adminLogins;
+  }
+
+  /** When this node was made, for its uptime. */
+  public long startedAtMs() {
+    return startedAtMs;
   }
 
   /** {@code POST /api/channels/{name}} with the API key. */

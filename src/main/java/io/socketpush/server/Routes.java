@@ -1,5 +1,6 @@
 package io.socketpush.server;
 
+import io.socketpush.admin.AdminConsole;
 import io.socketpush.internal.VertxInternals;
 import io.socketpush.transport.Transports;
 import io.vertx.core.Vertx;
@@ -12,12 +13,12 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.healthchecks.HealthCheckHandler;
 
-/** The plain HTTP routes: demo page, health, stats, the channels' REST API, and the HTTP transports of the ticks. */
+/** The plain HTTP routes: demo page, health, stats, the channels' REST API, the admin console (when on), and the HTTP transports of the ticks. */
 final class Routes {
   private Routes() {
   }
 
-  static Router create(Vertx vertx, NodeState node, Transports transports, ChannelApi channels, Failures failures) {
+  static Router create(Vertx vertx, NodeState node, Transports transports, ChannelApi channels, AdminConsole admin, Failures failures) {
     Router router = Router.router(vertx);
     router.get("/health/live").handler(HealthCheckHandler.create(vertx)
         .register("event-loop", promise -> promise.complete(Status.OK())));
@@ -27,6 +28,9 @@ final class Routes {
     router.get("/api/stats").handler(ctx -> ctx.json(node.stats().toJson().put("cluster", cluster(vertx))));
     transports.mount(router);
     channels.mount(router);
+    if (admin != null) {
+      admin.mount(router);
+    }
     router.route().handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router.route().failureHandler(failures::answer); // last: after the channels' JSON errors
     return router;

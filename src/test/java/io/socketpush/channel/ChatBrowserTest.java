@@ -39,6 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @ExtendWith(VertxExtension.class)
 class ChatBrowserTest {
   private static final Duration WAIT = Duration.ofSeconds(10);
+  /** A page backs off to a few seconds between tries while its server is down. */
+  private static final Duration RESTART_WAIT = Duration.ofSeconds(40);
 
   /**
    * Runs before the page: the channel connections (WebSocket on /ws, EventSource on /sse/channels/) are
@@ -202,6 +204,43 @@ class ChatBrowserTest {
     page.waitFor("a publication on the other channel", () -> page.list("__got").equals(List.of("still here")));
   }
 
+  @org.junit.jupiter.api.Test
+  void whileAwayTheChatSaysSoKeepsItsPlaceAndSaysWhatCameBack() throws Exception {
+    ChatPage page = open("websocket");
+    page.join("erin", "away");
+    page.waitFor("erin here", () -> page.people().equals(List.of("erin")));
+    page.dropAndStayOffline();
+    page.waitFor("the chat to say it is away", () -> page.state().matches("(connection lost|server unreachable) — .*"));
+    page.waitFor("the people greyed: who was here, not who is", () -> page.peopleStale());
+    assertEquals(List.of("erin"), page.people(), "the last known list stays, greyed");
+    assertEquals(true, page.script("return document.getElementById('chat-input').disabled"));
+    assertEquals("you are still in the room; you can send once reconnected", page.script("return document.getElementById('chat-input').placeholder"));
+    page.screenshot("chat-away");
+    publish("chat:away", "{\"name\":\"frank\",\"text\":\"one\"}");
+    publish("chat:away", "{\"name\":\"frank\",\"text\":\"two\"}");
+    publish("chat:away", "{\"name\":\"frank\",\"text\":\"three\"}");
+    page.backOnline();
+    page.retryWhenOffered("back: 3 messages recovered");
+    assertEquals(List.of("frank: one", "frank: two", "frank: three"), page.messages());
+    assertEquals(false, page.peopleStale());
+    assertEquals(false, page.script("return document.getElementById('chat-input').disabled"));
+    page.screenshot("chat-back");
+  }
+
+  @org.junit.jupiter.api.Test
+  void afterAServerRestartTheChatSaysMessagesMayBeMissing() throws Exception {
+    ChatPage page = open("websocket");
+    page.join("gail", "restart");
+    publish("chat:restart", "{\"name\":\"gail\",\"text\":\"before\"}");
+    page.waitFor("the message before", () -> page.messages().equals(List.of("gail: before")));
+    service.stopNode().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    page.waitFor("the chat to say the server is unreachable", () -> page.state().startsWith("server unreachable — "), RESTART_WAIT);
+    assertEquals(true, page.peopleStale());
+    service = service.startAgain().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    page.retryWhenOffered("back: messages sent meanwhile may be missing");
+    page.waitFor("gail here again", () -> page.people().equals(List.of("gail")) && !page.peopleStale());
+  }
+
   private String base() {
     return service.url("");
   }
@@ -237,7 +276,7 @@ class ChatBrowserTest {
       driver.findElement(By.id("chat-room")).clear();
       driver.findElement(By.id("chat-room")).sendKeys(room);
       driver.findElement(By.id("chat-join-button")).click();
-      waitFor(name + "'s chat to open", () -> String.valueOf(script("return document.getElementById('chat-state').textContent")).startsWith("open"));
+      waitFor(name + "'s chat to open", () -> String.valueOf(script("return document.getElementById('chat-state').textContent")).startsWith("connected over "));
     }
 
     void say(String text) {
@@ -248,6 +287,32 @@ class ChatBrowserTest {
 
     List<String> people() {
       return texts("#chat-people li");
+    }
+
+    /** With {@code -Ddemo.screenshot=/some/file.png}, keeps the chat as /some/file-{name}.png. */
+    void screenshot(String name) throws IOException {
+      String asked = System.getProperty("demo.screenshot");
+      if (asked != null && !asked.isBlank()) {
+        script("document.getElementById('chat-title').scrollIntoView();");
+        java.nio.file.Files.copy(driver.getScreenshotAs(org.openqa.selenium.OutputType.FILE).toPath(),
+            java.nio.file.Path.of(asked.replaceFirst("(\\.png)?$", "-" + name + ".png")), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+
+    String state() {
+      return String.valueOf(script("return document.getElementById('chat-state').textContent"));
+    }
+
+    boolean peopleStale() {
+      return (Boolean) script("return document.getElementById('chat-people-box').classList.contains('stale')");
+    }
+
+    /** Waits for the chat to say {@code expected}, pressing Retry now while it offers one. */
+    void retryWhenOffered(String expected) {
+      waitFor("the chat to say '" + expected + "'", () -> {
+        script("const b = document.getElementById('chat-retry'); if (!b.hidden) b.click();");
+        return state().equals(expected);
+      }, RESTART_WAIT);
     }
 
     List<String> messages() {
@@ -296,7 +361,11 @@ class ChatBrowserTest {
     }
 
     void waitFor(String what, java.util.function.BooleanSupplier condition) {
-      new WebDriverWait(driver, WAIT).withMessage(() -> what + "; log: " + texts("#chat-log li") + ", here: " + people())
+      waitFor(what, condition, WAIT);
+    }
+
+    void waitFor(String what, java.util.function.BooleanSupplier condition, Duration timeout) {
+      new WebDriverWait(driver, timeout).withMessage(() -> what + "; state: " + state() + ", log: " + texts("#chat-log li") + ", here: " + people())
           .until(d -> condition.getAsBoolean());
     }
   }

@@ -67,7 +67,7 @@ class FallbackBrowserTest {
     beforeThePage("window.WebSocket = undefined;");
     driver.get(service.url("/"));
     assertTicksOver("sse");
-    assertEquals("no WebSocket", driver.findElement(By.id("echo-state")).getText());
+    assertEquals("this browser has no WebSocket", driver.findElement(By.id("echo-state")).getText());
   }
 
   @Test
@@ -104,11 +104,11 @@ class FallbackBrowserTest {
     });
   }
 
-  /** The clock's text, its data-ts, the transport in use and the clock's state, read in one script. */
+  /** The clock's text, its data-ts, the transport in use and the clock's state (data-state), read in one script. */
   private List<?> shown() {
     return (List<?>) ((JavascriptExecutor) driver).executeScript(
         "const c = document.getElementById('clock');"
             + "return [c.textContent, c.dataset.ts || '', document.body.dataset.transport || '',"
-            + " document.getElementById('clock-state').textContent];");
+            + " document.getElementById('clock-state').dataset.state];");
   }
 }
