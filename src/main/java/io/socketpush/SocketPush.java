@@ -8,7 +8,9 @@ import io.socketpush.channel.ChannelService;
 import io.socketpush.channel.ChannelsVerticle;
 import io.socketpush.channel.HazelcastBackend;
 import io.socketpush.channel.LocalBackend;
+import io.socketpush.config.ProxyConfig;
 import io.socketpush.config.ServiceConfig;
+import io.socketpush.proxy.AppProxy;
 import io.socketpush.server.HttpVerticle;
 import io.socketpush.time.TickerVerticle;
 import io.socketpush.security.HandshakePolicy;
@@ -37,6 +39,8 @@ public final class SocketPush {
   private final Vertx vertx;
   private final ServiceConfig config;
   private final NodeState node;
+  /** The application's proxy, where a proxy URL is set; else null. */
+  private final AppProxy proxy;
   private final List<HttpVerticle> httpInstances = new CopyOnWriteArrayList<>();
   private String httpDeployment;
   private String tickerDeployment;
@@ -47,7 +51,10 @@ public final class SocketPush {
     this.vertx = vertx;
     this.config = config;
     ClusterManager cluster = VertxInternals.clusterManager(vertx);
-    this.node = new NodeState(registry, new HandshakePolicy(vertx, config), config.limits(), config.channels()::label, stats -> {
+    ProxyConfig proxyConfig = config.proxy();
+    this.proxy = proxyConfig.connect() || !proxyConfig.subscribeUrl().isEmpty() || !proxyConfig.publishUrl().isEmpty()
+        ? new AppProxy(vertx, proxyConfig, registry) : null;
+    this.node = new NodeState(registry, new HandshakePolicy(vertx, config, proxy), config.limits(), config.channels()::label, stats -> {
       ChannelBackend backend = cluster instanceof HazelcastClusterManager hazelcast
           ? new HazelcastBackend(vertx, hazelcast.getHazelcastInstance(), stats)
           : new LocalBackend(config.channels(), InstantSource.system(), stats);
@@ -125,6 +132,7 @@ public final class SocketPush {
         .eventually(() -> vertx.undeploy(httpDeployment))
         .eventually(() -> vertx.undeploy(channelsDeployment))
         .eventually(() -> benchDeployment == null ? Future.succeededFuture() : vertx.undeploy(benchDeployment))
+        .eventually(() -> proxy == null ? Future.succeededFuture() : proxy.close())
         .mapEmpty();
   }
 }

@@ -153,6 +153,35 @@ public final class ChannelConnection {
     });
   }
 
+  /**
+   * Subscribes to the channels the application named when it accepted the connection (the connect proxy's
+   * {@code channels}), without a request: each gets {@code {"subscribed":{"channel":…,"epoch":…,"seq":…}}}, or
+   * {@code {"subscribed":{"channel":…,"error":{"code":…,"message":…}}}} if it cannot be (the same checks as a request).
+   */
+  public void subscribeAtOnce(java.util.List<String> channels) {
+    for (String channel : channels) {
+      Future<Reply> subscribed;
+      try {
+        subscribed = subscribe(channel, -1, "", 0);
+      } catch (ChannelError e) {
+        subscribed = Future.failedFuture(e);
+      }
+      subscribed.onComplete(done -> {
+        if (closed) {
+          return;
+        }
+        if (done.succeeded()) {
+          link.reply(new JsonObject().put("subscribed", done.result().result()).encode());
+          done.result().then().run();
+        } else {
+          ChannelError error = done.cause() instanceof ChannelError e ? e : new ChannelError(ChannelError.INTERNAL, "internal error");
+          link.reply(new JsonObject().put("subscribed", new JsonObject().put("channel", channel)
+              .put("error", new JsonObject().put("code", error.code()).put("message", error.getMessage()))).encode());
+        }
+      });
+    }
+  }
+
   /** A result, and what to send after it (a subscription's missed publications follow its reply). */
   private record Reply(JsonObject result, Runnable then) {
     static Reply of(JsonObject result) {
@@ -191,7 +220,7 @@ public final class ChannelConnection {
 
   private Future<Reply> subscribe(String channel, long since, String epoch, int recent) {
     ChannelRule rule = service.rule(channel);
-    ChannelService.checkSubscribe(rule, subject);
+    ChannelService.checkSubscribe(rule, channel, subject);
     if (subscriptions.containsKey(channel)) {
       throw new ChannelError(ChannelError.ALREADY_SUBSCRIBED, "already subscribed to " + channel);
     }
@@ -258,7 +287,7 @@ public final class ChannelConnection {
 
   private Future<JsonObject> presence(String channel) {
     ChannelRule rule = service.rule(channel);
-    ChannelService.checkSubscribe(rule, subject);
+    ChannelService.checkSubscribe(rule, channel, subject);
     return service.presence(channel, rule);
   }
 

@@ -64,13 +64,26 @@ public final class ChannelService {
     return rule;
   }
 
-  /** Throws unless a client with this JWT subject (null: anonymous) may subscribe (and see presence). */
-  public static void checkSubscribe(ChannelRule rule, String subject) {
+  /**
+   * Throws unless a client with this user (the JWT subject or the connect proxy's user; null: anonymous) may
+   * subscribe to the channel (and see its presence). A personal channel is its owner's only. A rule of
+   * {@code proxy} passes here: the connection then asks the application.
+   */
+  public static void checkSubscribe(ChannelRule rule, String channel, String subject) {
     check(rule.subscribe(), subject, false, "subscribing");
+    String owner = rule.owner(channel);
+    if (owner != null && !owner.equals(subject)) {
+      throw new ChannelError(subject == null ? ChannelError.UNAUTHORIZED : ChannelError.PERMISSION_DENIED,
+          "a personal channel is for its own user only");
+    }
   }
 
   /** Throws unless the publisher may publish: a client with a subject (null: anonymous), or the server side. */
   public static void checkPublish(ChannelRule rule, String subject, boolean server) {
+    if (rule.publish() == Who.PROXY && !server) {
+      // a connection asks the application first, then publishes what it approved as the server side; REST clients cannot
+      throw new ChannelError(ChannelError.PERMISSION_DENIED, "publishing on this channel is decided by the application: publish over a connection");
+    }
     check(rule.publish(), subject, server, "publishing");
   }
 

@@ -165,6 +165,11 @@ public final class HttpVerticle extends VerticleBase {
     }
     node.stats().handshakeRefused(refusal.reason());
     AccessLog.refused(handshake, refusal);
+    if (refusal.closeCode() != 0) {
+      // the application asked for a close: the client sees its code and reason, which a rejected upgrade cannot carry
+      handshake.accept().onSuccess(ws -> ws.close(refusal.closeCode(), refusal.closeReason()));
+      return;
+    }
     handshake.reject(refusal.status());
   }
 }
