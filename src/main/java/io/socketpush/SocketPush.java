@@ -12,6 +12,7 @@ import io.socketpush.config.ProxyConfig;
 import io.socketpush.config.ServiceConfig;
 import io.socketpush.proxy.AppProxy;
 import io.socketpush.server.HttpVerticle;
+import io.socketpush.server.UsersVerticle;
 import io.socketpush.time.TickerVerticle;
 import io.socketpush.security.HandshakePolicy;
 import io.socketpush.ws.BenchBroadcastVerticle;
@@ -45,6 +46,7 @@ public final class SocketPush {
   private String httpDeployment;
   private String tickerDeployment;
   private String channelsDeployment;
+  private String usersDeployment;
   private String benchDeployment;
 
   private SocketPush(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
@@ -82,6 +84,10 @@ public final class SocketPush {
     return vertx.deployVerticle(new ChannelsVerticle(app.node.channels()))
         .compose(id -> {
           app.channelsDeployment = id;
+          return vertx.deployVerticle(new UsersVerticle(app.node));
+        })
+        .compose(id -> {
+          app.usersDeployment = id;
           return config.benchEnabled()
               ? vertx.deployVerticle(new BenchBroadcastVerticle(app.node.benchLoops())) : Future.<String>succeededFuture();
         })
@@ -130,6 +136,7 @@ public final class SocketPush {
     return Future.any(Future.join(closing), grace)
         .eventually(() -> vertx.undeploy(tickerDeployment))
         .eventually(() -> vertx.undeploy(httpDeployment))
+        .eventually(() -> vertx.undeploy(usersDeployment))
         .eventually(() -> vertx.undeploy(channelsDeployment))
         .eventually(() -> benchDeployment == null ? Future.succeededFuture() : vertx.undeploy(benchDeployment))
         .eventually(() -> proxy == null ? Future.succeededFuture() : proxy.close())

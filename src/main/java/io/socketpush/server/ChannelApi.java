@@ -116,7 +116,7 @@ final class ChannelApi {
     }).onSuccess(ctx::json).onFailure(e -> fail(ctx, e));
   }
 
-  private static void fail(RoutingContext ctx, Throwable cause) {
+  static void fail(RoutingContext ctx, Throwable cause) {
     int status;
     JsonObject error;
     if (cause instanceof ChannelError e) {

@@ -47,6 +47,7 @@ public final class HttpVerticle extends VerticleBase {
   private Transports transports;
   private BenchEndpoint bench;
   private RequestDeadlines deadlines;
+  private Runnable usersRemoved;
 
   /** @param port the port to bind: the configured one, or -1 for a random port shared by all instances */
   public HttpVerticle(ServiceConfig config, NodeState node, int port) {
@@ -101,6 +102,7 @@ public final class HttpVerticle extends VerticleBase {
         .webSocketHandshakeHandler(this::handshake);
     sessions.start();
     transports.start();
+    usersRemoved = node.users().add(this::closeUser);
     deadlines.start();
     return Future.join(fanOut.start(), channelFanOut.start(), server.listen(port, config.http().host()));
   }
@@ -122,8 +124,16 @@ public final class HttpVerticle extends VerticleBase {
     return done.future();
   }
 
+  /** Closes a user's connections on this event loop, every transport; completes with how many. */
+  private Future<Integer> closeUser(String user, short code, String reason) {
+    Promise<Integer> done = Promise.promise();
+    context.runOnContext(v -> done.complete(sessions.closeUser(user, code, reason) + transports.closeUser(user, code, reason)));
+    return done.future();
+  }
+
   @Override
   public Future<?> stop() {
+    usersRemoved.run();
     if (bench != null) {
       bench.stop();
     }

@@ -27,12 +27,14 @@ public final class NodeState {
   private final PendingRequests pendingRequests;
   private final RatePerKey apiPublishesPerIp;
   private final RatePerKey apiPublishesPerKey;
+  private final Users users;
 
   public NodeState(MeterRegistry registry, HandshakePolicy handshakes, LimitsConfig limits, UnaryOperator<String> channelLabel,
             Function<PushStats, ChannelService> channels) {
     this.stats = new PushStats(registry, channelLabel);
     this.channels = channels.apply(stats);
     this.handshakes = handshakes;
+    this.users = new Users(this.channels.nodes());
     this.pendingRequests = new PendingRequests(limits.pendingRequestsPerIp());
     this.apiPublishesPerIp = new RatePerKey(limits.apiPublishesPerSecondPerIp());
     this.apiPublishesPerKey = new RatePerKey(limits.apiPublishesPerSecondPerKey());
@@ -58,6 +60,11 @@ public final class NodeState {
   /** Origin, token and limit checks, shared by every HTTP verticle instance: the limits are per node. */
   public HandshakePolicy handshakes() {
     return handshakes;
+  }
+
+  /** The connections of a user across the cluster, and this node's event loops that hold some. */
+  public Users users() {
+    return users;
   }
 
   /** The node's channels: rules, publishing, history, presence. */

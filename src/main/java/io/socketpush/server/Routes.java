@@ -27,6 +27,7 @@ final class Routes {
     router.get("/api/stats").handler(ctx -> ctx.json(node.stats().toJson().put("cluster", cluster(vertx))));
     transports.mount(router);
     channels.mount(router);
+    new ServerApi(node).mount(router);
     router.route().handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router.route().failureHandler(failures::answer); // last: after the channels' JSON errors
     return router;

@@ -113,6 +113,18 @@ final class SockJsSessions {
     return Future.join(closing).mapEmpty();
   }
 
+  /** Closes every session of a user with the code and reason; returns how many. */
+  int closeUser(String user, int code, String reason) {
+    int closing = 0;
+    for (Session session : new ArrayList<>(sessions)) {
+      if (user.equals(session.subject())) {
+        session.close(code, reason);
+        closing++;
+      }
+    }
+    return closing;
+  }
+
   private void checkRequest(RoutingContext ctx) {
     if (ctx.request().path().endsWith("/info") || ctx.request().path().equals(path) || ctx.request().path().equals(path + "/")) {
       ctx.next(); // the greeting and the transport list say nothing and hold nothing

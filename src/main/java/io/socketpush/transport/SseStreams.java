@@ -128,6 +128,18 @@ final class SseStreams {
     return Future.join(ending).mapEmpty();
   }
 
+  /** Ends every stream of a user (an EventSource will come back, and be asked about again); returns how many. */
+  int closeUser(String user, int code) {
+    int ended = 0;
+    for (Stream stream : new ArrayList<>(streams)) {
+      if (user.equals(stream.subject())) {
+        stream.close(code);
+        ended++;
+      }
+    }
+    return ended;
+  }
+
   /** The {@code Last-Event-ID} header an EventSource sends when it reconnects, or {@code ?lastEventId=} for a new one; null if neither. */
   static String lastEventId(HttpServerRequest request) {
     String id = request.getHeader("Last-Event-ID");
