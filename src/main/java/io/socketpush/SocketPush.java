@@ -60,7 +60,7 @@ public final class SocketPush {
       ChannelBackend backend = cluster instanceof HazelcastClusterManager hazelcast
           ? new HazelcastBackend(vertx, hazelcast.getHazelcastInstance(), stats)
           : new LocalBackend(config.channels(), InstantSource.system(), stats);
-      return new ChannelService(vertx, config.channels(), backend, stats);
+      return new ChannelService(vertx, config.channels(), backend, stats, proxy);
     });
     Gauge.builder("socketpush.cluster.members", () -> cluster == null ? 1 : cluster.getNodes().size())
         .description("members of the cluster this node sees, itself included").register(registry);

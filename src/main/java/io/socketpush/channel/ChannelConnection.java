@@ -1,6 +1,9 @@
 package io.socketpush.channel;
 
 import io.socketpush.config.ChannelRule;
+import io.socketpush.config.ChannelRule.Who;
+import io.socketpush.proxy.AppProxy;
+import io.vertx.core.MultiMap;
 import io.socketpush.core.Publication;
 import io.socketpush.security.TokenBucket;
 import io.socketpush.wire.CloseCodes;
@@ -45,6 +48,7 @@ public final class ChannelConnection {
   private final TokenBucket publishes;
   private final int publishesPerSecond;
   private final TokenBucket requests;
+  private final MultiMap headers;
   private final Map<String, ChannelSubscription> subscriptions = new LinkedHashMap<>();
   private int refusedInARow;
   private Future<?> publishing = Future.succeededFuture();
@@ -56,6 +60,12 @@ public final class ChannelConnection {
    * @param name    a display name the client chose (not authenticated), or null
    */
   public ChannelConnection(ChannelFanOut fanOut, Link link, String id, String subject, String name) {
+    this(fanOut, link, id, subject, name, null);
+  }
+
+  /** @param headers the request that opened the connection: those of {@code proxy.headers} go with each proxy call */
+  public ChannelConnection(ChannelFanOut fanOut, Link link, String id, String subject, String name, MultiMap headers) {
+    this.headers = headers;
     this.fanOut = fanOut;
     this.service = fanOut.service();
     this.link = link;
@@ -235,7 +245,8 @@ public final class ChannelConnection {
     }
     ChannelSubscription sub = new ChannelSubscription(channel, rule, link::deliver);
     subscriptions.put(channel, sub);
-    return fanOut.join(sub, since, epoch, recent).compose(history -> {
+    Future<Object> allowed = rule.subscribe() == Who.PROXY ? ask(AppProxy.Kind.SUBSCRIBE, channel, null) : Future.succeededFuture();
+    return allowed.compose(ok -> fanOut.join(sub, since, epoch, recent)).compose(history -> {
       if (subscriptions.get(channel) != sub) {
         return Future.failedFuture(new ChannelError(ChannelError.NOT_SUBSCRIBED, "unsubscribed before the subscription completed"));
       }
@@ -279,10 +290,41 @@ public final class ChannelConnection {
     refusedInARow = 0;
     // one at a time: a client's publications are numbered in the order it sent them, even when the
     // owner of the channel retries one (a partition migrating) or channels have different owners
-    Future<JsonObject> published = publishing.transform(previous -> service.publish(channel, data, subject, false))
+    ChannelRule rule = service.rule(channel);
+    Future<JsonObject> published = publishing.transform(previous -> rule.publish() == Who.PROXY
+            // the application approved (and may have rewritten) it: it goes out as the server side's
+            ? ask(AppProxy.Kind.PUBLISH, channel, data).compose(approved -> service.publish(channel, approved, subject, true))
+            : service.publish(channel, data, subject, false))
         .map(appended -> new JsonObject().put("channel", channel).put("seq", appended.seq()));
     publishing = published;
     return published;
+  }
+
+  /**
+   * Asks the application whether this connection may subscribe or publish; completes with the data to publish
+   * (the application's, if it rewrote it). Its {@code error} is the client's error, its {@code disconnect}
+   * closes the connection, no usable answer is error 100.
+   */
+  private Future<Object> ask(AppProxy.Kind kind, String channel, Object data) {
+    AppProxy proxy = service.proxy();
+    if (proxy == null || !proxy.asks(kind)) {
+      return Future.failedFuture(new ChannelError(ChannelError.PERMISSION_DENIED, "no proxy.subscribeUrl or proxy.publishUrl is set"));
+    }
+    JsonObject body = new JsonObject().put("client", client.id()).put("user", subject).put("channel", channel);
+    if (kind == AppProxy.Kind.PUBLISH) {
+      body.put("data", data);
+    }
+    return proxy.ask(kind, body, headers, result -> result.containsKey("data") ? result.getValue("data") : data)
+        .recover(e -> {
+          if (e instanceof AppProxy.Denied denied && denied.disconnect()) {
+            link.close((short) denied.code(), denied.getMessage());
+            return Future.failedFuture(new ChannelError(ChannelError.PERMISSION_DENIED, denied.getMessage()));
+          }
+          if (e instanceof AppProxy.Denied denied) {
+            return Future.failedFuture(new ChannelError(denied.code(), denied.getMessage()));
+          }
+          return Future.failedFuture(new ChannelError(ChannelError.INTERNAL, "the application did not answer: try again"));
+        });
   }
 
   private Future<JsonObject> presence(String channel) {

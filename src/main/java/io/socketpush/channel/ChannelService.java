@@ -5,6 +5,7 @@ import io.socketpush.config.ChannelConfig;
 import io.socketpush.config.ChannelRule;
 import io.socketpush.config.ChannelRule.Who;
 import io.socketpush.core.PushStats;
+import io.socketpush.proxy.AppProxy;
 import io.socketpush.time.TickFanOut;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -31,8 +32,15 @@ public final class ChannelService {
   private final ChannelBackend backend;
   private final ClusterNodes nodes;
   private final PushStats stats;
+  private final AppProxy proxy;
 
   public ChannelService(Vertx vertx, ChannelConfig config, ChannelBackend backend, PushStats stats) {
+    this(vertx, config, backend, stats, null);
+  }
+
+  /** @param proxy the application, asked on channels whose rule says {@code proxy}; or null */
+  public ChannelService(Vertx vertx, ChannelConfig config, ChannelBackend backend, PushStats stats, AppProxy proxy) {
+    this.proxy = proxy;
     this.vertx = vertx;
     this.config = config;
     this.backend = backend;
@@ -42,6 +50,11 @@ public final class ChannelService {
 
   public ChannelConfig config() {
     return config;
+  }
+
+  /** The application's proxy, or null where no proxy URL is set. */
+  public AppProxy proxy() {
+    return proxy;
   }
 
   public ClusterNodes nodes() {

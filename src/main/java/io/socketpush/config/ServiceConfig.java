@@ -46,6 +46,14 @@ public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws
       throw new ConfigException(CLUSTER_SERVICE_DNS.key() + " (" + CLUSTER_SERVICE_DNS.env()
           + ") is required when " + CLUSTER_DISCOVERY.key() + " is kubernetes");
     }
+    for (ChannelRule rule : config.channels.rules()) {
+      if (rule.subscribe() == ChannelRule.Who.PROXY && config.proxy.subscribeUrl().isEmpty()
+          || rule.publish() == ChannelRule.Who.PROXY && config.proxy.publishUrl().isEmpty()) {
+        throw new ConfigException(CHANNELS_RULES.key() + ": rule '" + rule.pattern() + "' asks the application ("
+            + "\"proxy\") but " + (rule.subscribe() == ChannelRule.Who.PROXY && config.proxy.subscribeUrl().isEmpty()
+            ? PROXY_SUBSCRIBE_URL.key() : PROXY_PUBLISH_URL.key()) + " is empty");
+      }
+    }
     return config;
   }
 

@@ -178,9 +178,14 @@ final class SseStreams {
       response.exceptionHandler(err -> close(CLIENT_WENT_AWAY));
     }
 
-    /** The JWT subject of the request, or null. */
+    /** The user (the JWT subject or the connect proxy's), or null. */
     String subject() {
       return admission.principal() == null ? null : admission.principal().subject();
+    }
+
+    /** The display name the connect proxy gave, else the one the client chose. */
+    String name(String chosen) {
+      return admission.principal() != null && admission.principal().name() != null ? admission.principal().name() : chosen;
     }
 
     /** Runs when the stream closes (at once if it already has): the source stops following. */

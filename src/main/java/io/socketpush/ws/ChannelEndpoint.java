@@ -115,7 +115,8 @@ public final class ChannelEndpoint implements Endpoint {
     };
     Principal principal = session.principal();
     String name = principal != null && principal.name() != null ? principal.name() : displayName(session.socket().query());
-    ChannelConnection connection = new ChannelConnection(fanOut, link, UUID.randomUUID().toString(), session.subject(), name);
+    ChannelConnection connection = new ChannelConnection(fanOut, link, UUID.randomUUID().toString(), session.subject(), name,
+        session.socket().headers());
     session.attach(new State(connection));
     if (principal != null && !principal.channels().isEmpty()) {
       connection.subscribeAtOnce(principal.channels());

@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(VertxExtension.class)
 class ConnectProxyTest {
   static final String SECRET = "connect-proxy-test-secret-long-enough-for-hs256";
-  static final long TIMEOUT_MS = 400;
+  static final long TIMEOUT_MS = 1000;
   private final List<ProtocolClient> clients = new ArrayList<>();
   private Vertx vertx;
   private StubApp app;
