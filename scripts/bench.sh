@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load generator for socket-push and the bare-Netty floor (src/test/java/io/socketpush/bench).
+# Load generator for socket-push and the bare-Netty floor (the bench module: bench/, see bench/README.md).
 #
 #   scripts/bench.sh fanout    --server ours|floor --sockets 19000 --seconds 60 [--heap 2g]
 #   scripts/bench.sh echo      --server ours|floor --sockets 64 --seconds 20
@@ -11,18 +11,23 @@
 #   scripts/bench.sh transports [--clients 100,1000,5000] [--seconds 20] [--transports idle,poll,longpoll,sse,sockjs,websocket]
 #   scripts/bench.sh transports-plot [--results docs/bench/transports.jsonl] [--out docs]
 #
-# Builds what it needs, starts the server as a child process (so its PID is known) and stops it
+# Builds what it needs (the product, installed for the bench module to compile against, then
+# bench/), starts the server as a child process (so its PID is known; ours is target/socket-push.jar
+# with bench/target/socket-push-bench.jar on the class path, which adds /ws/bench) and stops it
 # after. One JSON line per run is printed and appended to docs/bench/results.jsonl (transports:
 # docs/bench/transports.jsonl, then docs/transports-*.png are redrawn and the table printed).
 # SKIP_BUILD=1 reuses the last build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target/bench
+CLASSPATH_FILE="$PWD/target/bench/classpath.txt"
+# offline first (the Maven repository is usually warm), online if something is missing
+build() { mvn -q -o "$@" 2>/dev/null || mvn -q "$@"; }
 if [[ "${SKIP_BUILD:-}" != 1 ]]; then
-  mvn -q -o -DskipTests package test-compile 2>/dev/null || mvn -q -DskipTests package test-compile
-  mvn -q -o dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench/classpath.txt \
-    2>/dev/null || mvn -q dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench/classpath.txt
+  build -Dmaven.test.skip=true install
+  build -f bench/pom.xml -DskipTests package dependency:build-classpath -DincludeScope=runtime \
+    -Dmdep.outputFile="$CLASSPATH_FILE"
 fi
-CP="target/test-classes:target/classes:$(cat target/bench/classpath.txt)"
+CP="bench/target/socket-push-bench.jar:$(cat "$CLASSPATH_FILE")"
 # The client's own heap: 19,000 sockets need little, but a small heap would cost GC time it reports as its CPU.
 exec java -Xms1g -Xmx1g -XX:+UseParallelGC ${BENCH_JAVA_OPTS:-} -Djava.awt.headless=true -cp "$CP" io.socketpush.bench.Bench "$@"

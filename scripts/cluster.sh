@@ -7,6 +7,8 @@
 #
 # Member i serves HTTP on HTTP_BASE+i (8081, 8082, 8083) and Hazelcast on CLUSTER_BASE+i (5701, ...);
 # logs and pids go to RUN_DIR (target/cluster). Build the jar first: mvn -DskipTests package
+# EXTENSIONS: jars to put on the members' class path beside the product, e.g.
+# EXTENSIONS=bench/target/socket-push-bench.jar for /ws/bench (see bench/README.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +18,16 @@ CLUSTER_BASE=${CLUSTER_BASE:-5700}
 RUN_DIR=${RUN_DIR:-target/cluster}
 NAME=${CLUSTER_NAME:-socket-push-local}
 JAR=${JAR:-target/socket-push.jar}
+EXTENSIONS=${EXTENSIONS:-}
+# what the jar's manifest opens under -jar, given by hand when extensions need -cp
+OPENS="--add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/java.nio=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED --add-opens java.management/sun.management=ALL-UNNAMED --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED --add-exports java.base/jdk.internal.ref=ALL-UNNAMED"
+
+if [ -n "$EXTENSIONS" ]; then
+  # shellcheck disable=SC2206
+  LAUNCH=($OPENS -cp "$JAR:$EXTENSIONS" io.socketpush.Main)
+else
+  LAUNCH=(-jar "$JAR")
+fi
 
 seeds() {
   local list=""
@@ -32,7 +44,7 @@ start() {
     if alive "$i"; then echo "member $i already running"; continue; fi
     HTTP_PORT=$((HTTP_BASE + i)) CLUSTER_ENABLED=true CLUSTER_NAME="$NAME" CLUSTER_HOST=127.0.0.1 \
       CLUSTER_PORT=$((CLUSTER_BASE + i)) CLUSTER_MEMBERS="$(seeds)" \
-      nohup java ${JAVA_OPTS:-} -jar "$JAR" > "$RUN_DIR/member-$i.log" 2>&1 &
+      nohup java ${JAVA_OPTS:-} "${LAUNCH[@]}" > "$RUN_DIR/member-$i.log" 2>&1 &
     echo $! > "$RUN_DIR/member-$i.pid"
   done
   for i in $(seq 1 "$MEMBERS"); do

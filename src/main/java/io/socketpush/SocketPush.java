@@ -11,11 +11,12 @@ import io.socketpush.channel.LocalBackend;
 import io.socketpush.config.ProxyConfig;
 import io.socketpush.config.ServiceConfig;
 import io.socketpush.proxy.AppProxy;
+import io.socketpush.server.Extensions;
 import io.socketpush.server.HttpVerticle;
 import io.socketpush.server.UsersVerticle;
 import io.socketpush.time.TickerVerticle;
 import io.socketpush.security.HandshakePolicy;
-import io.socketpush.ws.BenchBroadcastVerticle;
+import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -47,7 +48,7 @@ public final class SocketPush {
   private String tickerDeployment;
   private String channelsDeployment;
   private String usersDeployment;
-  private String benchDeployment;
+  private final List<String> extensionDeployments = new CopyOnWriteArrayList<>();
 
   private SocketPush(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
     this.vertx = vertx;
@@ -61,7 +62,7 @@ public final class SocketPush {
           ? new HazelcastBackend(vertx, hazelcast.getHazelcastInstance(), stats)
           : new LocalBackend(config.channels(), InstantSource.system(), stats);
       return new ChannelService(vertx, config.channels(), backend, stats, proxy);
-    });
+    }, Extensions.load());
     Gauge.builder("socketpush.cluster.members", () -> cluster == null ? 1 : cluster.getNodes().size())
         .description("members of the cluster this node sees, itself included").register(registry);
   }
@@ -72,9 +73,9 @@ public final class SocketPush {
   }
 
   /**
-   * Deploys the channels' event-bus API, the bench broadcaster (only with {@code bench.enabled}: one
-   * per node, so each member answers a broadcast once), the HTTP verticles (so the fan-outs listen),
-   * then the ticker.
+   * Deploys the channels' event-bus API, the node verticles of the extensions on the class path (see
+   * {@link io.socketpush.server.Extension}; none in the product alone), the HTTP verticles (so the
+   * fan-outs listen), then the ticker.
    *
    * @param registry where the node's meters go: the one Vert.x reports to, so one scrape has both
    */
@@ -88,13 +89,9 @@ public final class SocketPush {
         })
         .compose(id -> {
           app.usersDeployment = id;
-          return config.benchEnabled()
-              ? vertx.deployVerticle(new BenchBroadcastVerticle(app.node.benchLoops())) : Future.<String>succeededFuture();
+          return app.deployExtensions();
         })
-        .compose(id -> {
-          app.benchDeployment = id;
-          return vertx.deployVerticle(() -> app.newHttpVerticle(port), new DeploymentOptions().setInstances(config.http().instances()));
-        })
+        .compose(v -> vertx.deployVerticle(() -> app.newHttpVerticle(port), new DeploymentOptions().setInstances(config.http().instances())))
         .compose(id -> {
           app.httpDeployment = id;
           return vertx.deployVerticle(new TickerVerticle(config.tick(), app.node.stats(), LEADER_POLL_MS));
@@ -103,6 +100,18 @@ public final class SocketPush {
           app.tickerDeployment = id;
           return app;
         });
+  }
+
+  /** One after the other, each recorded as it succeeds so that shutdown undeploys what did start. */
+  private Future<Void> deployExtensions() {
+    Future<Void> chain = Future.succeededFuture();
+    for (Deployable verticle : node.extensions().nodeVerticles()) {
+      chain = chain.compose(v -> vertx.deployVerticle(verticle)).map(id -> {
+        extensionDeployments.add(id);
+        return null;
+      });
+    }
+    return chain;
   }
 
   private HttpVerticle newHttpVerticle(int port) {
@@ -136,9 +145,9 @@ public final class SocketPush {
     return Future.any(Future.join(closing), grace)
         .eventually(() -> vertx.undeploy(tickerDeployment))
         .eventually(() -> vertx.undeploy(httpDeployment))
-        .eventually(() -> vertx.undeploy(usersDeployment))
         .eventually(() -> vertx.undeploy(channelsDeployment))
-        .eventually(() -> benchDeployment == null ? Future.succeededFuture() : vertx.undeploy(benchDeployment))
+        .eventually(() -> vertx.undeploy(usersDeployment))
+        .eventually(() -> Future.join(extensionDeployments.stream().map(vertx::undeploy).toList()))
         .eventually(() -> proxy == null ? Future.succeededFuture() : proxy.close())
         .mapEmpty();
   }

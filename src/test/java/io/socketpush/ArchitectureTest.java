@@ -29,9 +29,32 @@ class ArchitectureTest {
   }
 
   @Test
+  void noBenchmarkCodeInTheProduct() {
+    // the benchmarks plug in from bench/ through server.Extension: the product neither holds nor names them
+    noClasses().should().resideInAPackage("io.socketpush.bench..")
+        .orShould().haveSimpleNameStartingWith("Bench")
+        .check(classes);
+  }
+
+  @Test
   void noFeatureDependsOnTheNode() {
     noClasses().that().resideOutsideOfPackage("io.socketpush")
         .should().dependOnClassesThat().resideInAPackage("io.socketpush")
+        .check(classes);
+  }
+
+  /**
+   * Vert.x's and Netty's {@code impl} and {@code internal} classes, and the Netty channel under a socket, are
+   * reached through {@code io.socketpush.internal} only: an upgrade that moves them breaks one package, whose
+   * VertxUpgradeMustKeepTest says what it relied on.
+   */
+  @Test
+  void frameworkInternalsOnlyBehindTheirDoor() {
+    noClasses().that().resideOutsideOfPackage("io.socketpush.internal..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.vertx..impl..", "io.vertx..internal..",
+            "io.netty..internal..")
+        .orShould().dependOnClassesThat().haveFullyQualifiedName("io.netty.channel.ChannelOutboundBuffer")
+        .orShould().callMethod(io.netty.channel.Channel.class, "unsafe")
         .check(classes);
   }
 }

@@ -144,7 +144,10 @@ class AutobahnConformanceTest {
     vertx = Vertx.vertx();
     JsonObject conf = new JsonObject()
         .put("http", new JsonObject().put("host", HOST).put("port", 0).put("instances", 1))
-        .put("ws", new JsonObject().put("maxMessageBytes", maxMessageBytes));
+        .put("ws", new JsonObject().put("maxMessageBytes", maxMessageBytes)
+            // cases 9 echo 16 MiB messages and send 1 MiB in 64-byte fragments as fast as they can
+            .put("maxQueuedBytes", Math.max(262_144, 4 * maxMessageBytes))
+            .put("framesPerSecond", maxMessageBytes > 65536 ? 1_000_000 : 2000));
     app = await(SocketPush.start(vertx, ServiceConfig.from(ConfigSources.of(conf))), Duration.ofSeconds(30));
     String url = "ws://" + HOST + ":" + app.httpPort() + "/ws/echo";
 

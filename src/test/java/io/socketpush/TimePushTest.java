@@ -115,7 +115,7 @@ class TimePushTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"/ws/nope", "/ws/bench"}) // /ws/bench only where bench.enabled is set
+  @ValueSource(strings = {"/ws/nope", "/ws/bench"}) // /ws/bench only with the bench module on the class path
   void anUnknownPathIsRefusedWith404AndNoUpgrade(String path, Vertx vertx, VertxTestContext ctx) {
     TestService.start(vertx).compose(s -> s.connect(path)).onComplete(ctx.failing(err -> ctx.verify(() -> {
       assertInstanceOf(UpgradeRejectedException.class, err);

@@ -217,7 +217,7 @@ public final class ChannelConnection {
       case "ping":
         return Future.succeededFuture(Reply.of(new JsonObject()));
       default:
-        throw new ChannelError(ChannelError.METHOD_NOT_FOUND, "unknown op '" + op + "': subscribe, unsubscribe, publish, presence or ping");
+        throw new ChannelError(ChannelError.METHOD_NOT_FOUND, "unknown op '" + ChannelError.quote(op) + "': subscribe, unsubscribe, publish, presence or ping");
     }
   }
 
@@ -232,7 +232,7 @@ public final class ChannelConnection {
     ChannelRule rule = service.rule(channel);
     ChannelService.checkSubscribe(rule, channel, subject);
     if (subscriptions.containsKey(channel)) {
-      throw new ChannelError(ChannelError.ALREADY_SUBSCRIBED, "already subscribed to " + channel);
+      throw new ChannelError(ChannelError.ALREADY_SUBSCRIBED, "already subscribed to " + ChannelError.quote(channel));
     }
     if (subscriptions.size() >= service.config().maxPerConnection()) {
       throw new ChannelError(ChannelError.LIMIT_EXCEEDED, "at most " + service.config().maxPerConnection() + " channels per connection");
@@ -274,7 +274,7 @@ public final class ChannelConnection {
   private Future<JsonObject> unsubscribe(String channel) {
     ChannelSubscription sub = subscriptions.remove(channel);
     if (sub == null) {
-      throw new ChannelError(ChannelError.NOT_SUBSCRIBED, "not subscribed to " + channel);
+      throw new ChannelError(ChannelError.NOT_SUBSCRIBED, "not subscribed to " + ChannelError.quote(channel));
     }
     leave(sub);
     return Future.succeededFuture(new JsonObject());

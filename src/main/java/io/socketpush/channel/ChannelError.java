@@ -22,6 +22,9 @@ public final class ChannelError extends RuntimeException {
    */
   public static final int CHANNELS_FULL = 113;
 
+  /** The most of a client's own text an error message repeats. */
+  static final int MAX_QUOTED = 64;
+
   private final int code;
 
   public ChannelError(int code, String message) {
@@ -31,6 +34,15 @@ public final class ChannelError extends RuntimeException {
 
   public int code() {
     return code;
+  }
+
+  /**
+   * What a client sent, as an error message may quote it: at most {@link #MAX_QUOTED} characters, then
+   * an ellipsis. A reply repeating a client's whole field would let one small connection make the server
+   * write (and queue, if it does not read) as much as it sends.
+   */
+  public static String quote(String clientText) {
+    return clientText.length() <= MAX_QUOTED ? clientText : clientText.substring(0, MAX_QUOTED) + "…";
   }
 
   /** The HTTP status of the same refusal. */

@@ -72,7 +72,7 @@ public final class ChannelService {
     }
     ChannelRule rule = config.rule(channel);
     if (rule == null) {
-      throw new ChannelError(ChannelError.UNKNOWN_CHANNEL, "no channel rule matches '" + channel + "'");
+      throw new ChannelError(ChannelError.UNKNOWN_CHANNEL, "no channel rule matches '" + ChannelError.quote(channel) + "'");
     }
     return rule;
   }

@@ -9,7 +9,7 @@ import static io.socketpush.config.Settings.*;
 public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws, TransportConfig transports,
                             long shutdownGraceMs,
                             ClusterConfig cluster, SecurityConfig security, LimitsConfig limits, ChannelConfig channels,
-                            ProxyConfig proxy, boolean benchEnabled, String logLevel, String logFormat) {
+                            ProxyConfig proxy, String logLevel, String logFormat) {
 
   /** Builds and validates; throws {@link ConfigException} naming the first bad key. */
   public static ServiceConfig from(ConfigSources sources) {
@@ -20,7 +20,7 @@ public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws
         new TickConfig(sources.get(TICK_PERIOD_MS), sources.get(TIME_ZONE), sources.get(TIME_PATTERN)),
         new WebSocketConfig(sources.get(WS_MAX_MESSAGE_BYTES), sources.get(WS_PING_INTERVAL_MS),
             sources.get(WS_IDLE_TIMEOUT_MS), sources.get(WS_WRITE_QUEUE_MAX_BYTES),
-            sources.get(WS_SLOW_CONSUMER_CLOSE_MS)),
+            sources.get(WS_SLOW_CONSUMER_CLOSE_MS), sources.get(WS_MAX_QUEUED_BYTES), sources.get(WS_FRAMES_PER_SECOND)),
         new TransportConfig(sources.get(LONGPOLL_TIMEOUT_MS), sources.get(SSE_HEARTBEAT_MS)),
         sources.get(SHUTDOWN_GRACE_MS),
         new ClusterConfig(sources.get(CLUSTER_ENABLED), sources.get(CLUSTER_NAME), sources.get(CLUSTER_HOST),
@@ -37,10 +37,16 @@ public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws
             sources.get(CHANNELS_MAX_CHANNELS), sources.get(CHANNELS_IDLE_TIMEOUT_MS), sources.get(CHANNELS_PRESENCE_EVENTS_PER_SECOND)),
         new ProxyConfig(sources.get(PROXY_CONNECT_URL), sources.get(PROXY_SUBSCRIBE_URL), sources.get(PROXY_PUBLISH_URL),
             sources.get(PROXY_TIMEOUT_MS), ProxyConfig.headers(sources.get(PROXY_HEADERS)), sources.get(PROXY_MAX_IN_FLIGHT)),
-        sources.get(BENCH_ENABLED), sources.get(LOG_LEVEL), sources.get(LOG_FORMAT));
+        sources.get(LOG_LEVEL), sources.get(LOG_FORMAT));
     if (config.ws.idleTimeoutMs() <= config.ws.pingIntervalMs()) {
       throw new ConfigException(WS_IDLE_TIMEOUT_MS.key() + " = " + config.ws.idleTimeoutMs()
           + ": must be longer than " + WS_PING_INTERVAL_MS.key() + " (" + config.ws.pingIntervalMs() + ")");
+    }
+    long legitimate = (long) config.ws.writeQueueMaxBytes() + config.ws.maxMessageBytes();
+    if (config.ws.maxQueuedBytes() < legitimate) {
+      // a reader that keeps up may still have a full write queue plus one largest echo queued
+      throw new ConfigException(WS_MAX_QUEUED_BYTES.key() + " = " + config.ws.maxQueuedBytes() + ": must be at least "
+          + WS_WRITE_QUEUE_MAX_BYTES.key() + " + " + WS_MAX_MESSAGE_BYTES.key() + " (" + legitimate + ")");
     }
     if (config.cluster.enabled() && config.cluster.discovery().equals("kubernetes") && config.cluster.serviceDns().isEmpty()) {
       throw new ConfigException(CLUSTER_SERVICE_DNS.key() + " (" + CLUSTER_SERVICE_DNS.env()

@@ -42,6 +42,10 @@ public final class Settings {
       "bytes queued for one socket before it counts as slow and pushes to it are skipped");
   public static final Setting<Integer> WS_SLOW_CONSUMER_CLOSE_MS = Setting.integer("ws.slowConsumerCloseMs", 10_000, 1, 3_600_000,
       "a socket whose write queue stays full this long is closed with 1008");
+  public static final Setting<Integer> WS_MAX_QUEUED_BYTES = Setting.integer("ws.maxQueuedBytes", 262_144, 2048, 1 << 30,
+      "bytes queued for one socket (pongs, replies, errors, echoes, pushes together) beyond which it is closed with 1008 at once; at least ws.writeQueueMaxBytes + ws.maxMessageBytes");
+  public static final Setting<Integer> WS_FRAMES_PER_SECOND = Setting.integer("ws.framesPerSecond", 2000, 1, 10_000_000,
+      "frames of any kind (pings, empty and continuation frames included) one socket may send per second, burst of one second's worth (1008 beyond)");
 
   public static final Setting<Integer> LONGPOLL_TIMEOUT_MS = Setting.integer("longpoll.timeoutMs", 30_000, 100, 600_000,
       "a held long-poll (GET /api/time/next) is answered with 204 after this long if no tick came");
@@ -143,9 +147,6 @@ public final class Settings {
   public static final Setting<Integer> PROXY_MAX_IN_FLIGHT = Setting.integer("proxy.maxInFlight", 256, 1, 100_000,
       "proxy calls this node makes at once; beyond, a connection is refused with 503 and a request with error 100, so a slow application cannot pile up sockets");
 
-  public static final Setting<Boolean> BENCH_ENABLED = Setting.flag("bench.enabled", false,
-      "serve /ws/bench (the websocket-shootout protocol) for benchmarks; off in production, where one broadcast writes to every bench socket of the cluster");
-
   public static final Setting<String> LOG_FORMAT = Setting.choice("log.format", "text",
       "text, or json for one JSON object per line", "text", "json");
   public static final Setting<String> LOG_LEVEL = Setting.choice("log.level", "INFO",
@@ -158,6 +159,7 @@ public final class Settings {
       HTTP_HOST, HTTP_PORT, HTTP_INSTANCES,
       TICK_PERIOD_MS, TIME_ZONE, TIME_PATTERN,
       WS_MAX_MESSAGE_BYTES, WS_PING_INTERVAL_MS, WS_IDLE_TIMEOUT_MS, WS_WRITE_QUEUE_MAX_BYTES, WS_SLOW_CONSUMER_CLOSE_MS,
+      WS_MAX_QUEUED_BYTES, WS_FRAMES_PER_SECOND,
       LONGPOLL_TIMEOUT_MS, SSE_HEARTBEAT_MS,
       SHUTDOWN_GRACE_MS,
       CLUSTER_ENABLED, CLUSTER_NAME, CLUSTER_HOST, CLUSTER_PORT, CLUSTER_DISCOVERY, CLUSTER_MEMBERS,
@@ -170,7 +172,6 @@ public final class Settings {
       CHANNELS_RULES, CHANNELS_MAX_PER_CONNECTION, CHANNELS_PUBLISHES_PER_SECOND, CHANNELS_REQUESTS_PER_SECOND,
       CHANNELS_API_KEY, CHANNELS_MAX_CHANNELS, CHANNELS_IDLE_TIMEOUT_MS, CHANNELS_PRESENCE_EVENTS_PER_SECOND,
       PROXY_CONNECT_URL, PROXY_SUBSCRIBE_URL, PROXY_PUBLISH_URL, PROXY_TIMEOUT_MS, PROXY_HEADERS, PROXY_MAX_IN_FLIGHT,
-      BENCH_ENABLED,
       LOG_LEVEL, LOG_FORMAT,
       ADMIN_PASSWORD);
 }

@@ -33,6 +33,7 @@ public final class PushStats {
   private volatile java.util.function.LongSupplier channelsEvicted = () -> 0;
   private final Map<String, Counter> refused = new ConcurrentHashMap<>();
   private final Map<String, Counter> httpRefused = new ConcurrentHashMap<>();
+  private final Map<String, Counter> overLimit = new ConcurrentHashMap<>();
   private final Counter ticksPublished;
   private final Counter ticksReceived;
   private final Counter deliveries;
@@ -62,6 +63,9 @@ public final class PushStats {
         .minimumExpectedValue(Duration.ofMillis(1))
         .maximumExpectedValue(Duration.ofSeconds(10))
         .register(registry);
+    for (String limit : new String[] {LIMIT_QUEUE, LIMIT_FRAMES, LIMIT_SLOW}) {
+      closedOverLimit(limit, 0); // every series exists from the start, for alerts on its rate
+    }
     Gauge.builder("socketpush.ticker.leader", () -> leadingTicker ? 1 : 0)
         .description("1 if this node holds the ticker lock and publishes the ticks").register(registry);
   }
@@ -136,6 +140,24 @@ public final class PushStats {
     return java.util.Collections.unmodifiableSet(subscribers.keySet());
   }
 
+  /** {@code ws.maxQueuedBytes}: a socket dropped because too many bytes were queued for it. */
+  public static final String LIMIT_QUEUE = "queue";
+  /** {@code ws.framesPerSecond}: a socket closed for sending too many frames. */
+  public static final String LIMIT_FRAMES = "frames";
+  /** {@code ws.slowConsumerCloseMs}: a socket closed because its write queue stayed full. */
+  public static final String LIMIT_SLOW = "slow";
+
+  /** A socket closed (1008) because it went over one of the per-socket limits above. */
+  public void closedOverLimit(String limit) {
+    closedOverLimit(limit, 1);
+  }
+
+  private void closedOverLimit(String limit, int n) {
+    overLimit.computeIfAbsent(limit, l -> Counter.builder("socketpush.sockets.closed.limit").tag("limit", l)
+        .description("WebSockets closed with 1008 for going over a per-socket limit: queue (ws.maxQueuedBytes), "
+            + "frames (ws.framesPerSecond), slow (ws.slowConsumerCloseMs)").register(registry)).increment(n);
+  }
+
   public void handshakeRefused(String reason) {
     refused.computeIfAbsent(reason, r -> Counter.builder("socketpush.handshakes.refused").tag("reason", r)
         .description("WebSocket handshakes refused, by reason").register(registry)).increment();
@@ -195,6 +217,8 @@ public final class PushStats {
     }
     JsonObject subs = new JsonObject();
     subscribersByLabel.forEach((k, v) -> subs.put(k, v.get()));
+    JsonObject limits = new JsonObject();
+    overLimit.forEach((k, v) -> limits.put(k, (long) v.count()));
     JsonObject refusals = new JsonObject();
     refused.forEach((k, v) -> refusals.put(k, (long) v.count()));
     JsonObject httpRefusals = new JsonObject();
@@ -203,6 +227,7 @@ public final class PushStats {
         .put("socketsOpen", open)
         .put("socketsClosedByCode", closed)
         .put("subscribers", subs)
+        .put("socketsClosedByLimit", limits)
         .put("handshakesRefused", refusals)
         .put("channels", new JsonObject()
             .put("held", channelsHeld.getAsLong())

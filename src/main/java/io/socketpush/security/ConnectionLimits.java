@@ -12,7 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class ConnectionLimits {
   private final LimitsConfig config;
   private final AtomicInteger total = new AtomicInteger();
-  private final ConcurrentHashMap<String, AtomicInteger> perIp = new ConcurrentHashMap<>();
+  /** Sockets per address; an address with none has no entry. Changed only inside compute, so atomically. */
+  private final ConcurrentHashMap<String, Integer> perIp = new ConcurrentHashMap<>();
   private final TokenBucket newConnections;
 
   public ConnectionLimits(LimitsConfig config) {
@@ -20,7 +21,10 @@ public final class ConnectionLimits {
     this.newConnections = config.newConnectionsPerSecond() > 0 ? new TokenBucket(config.newConnectionsPerSecond()) : null;
   }
 
-  /** Whether another handshake may be looked at this second; fails with 429 if not. */
+  /**
+   * Whether another handshake may be looked at this second; fails with 429 if not. Asked after
+   * {@link #acquire}, so an address refused for its own sockets spends none of everyone's budget.
+   */
   public void checkRate() {
     if (newConnections != null) {
       boolean allowed;
@@ -41,19 +45,27 @@ public final class ConnectionLimits {
     } else if (config.maxConnections() <= 0) {
       total.incrementAndGet();
     }
-    AtomicInteger mine = perIp.computeIfAbsent(ip, k -> new AtomicInteger());
-    if (config.maxConnectionsPerIp() > 0 && mine.incrementAndGet() > config.maxConnectionsPerIp()) {
-      mine.decrementAndGet();
+    // Counted inside compute: a counter taken out of the map and incremented after a close on another
+    // event loop had removed it would be lost, and the next socket from the address admitted over the limit.
+    int limit = config.maxConnectionsPerIp();
+    boolean[] admitted = {false};
+    perIp.compute(ip, (k, n) -> {
+      int held = n == null ? 0 : n;
+      if (limit > 0 && held >= limit) {
+        return n;
+      }
+      admitted[0] = true;
+      return held + 1;
+    });
+    if (!admitted[0]) {
       total.decrementAndGet();
       throw new Refusal(429, "too many connections from this address");
-    } else if (config.maxConnectionsPerIp() <= 0) {
-      mine.incrementAndGet();
     }
   }
 
   public void release(String ip) {
     total.decrementAndGet();
-    perIp.computeIfPresent(ip, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+    perIp.computeIfPresent(ip, (k, n) -> n <= 1 ? null : n - 1);
   }
 
   public int open() {

@@ -6,9 +6,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocketHandshake;
 
+import java.util.Base64;
+
 /**
- * Everything a handshake must pass, cheapest first: origin, rate, token (the only costly check),
- * then a connection slot. Shared by the instance's HTTP verticles.
+ * Everything a handshake must pass, cheapest first: origin, a connection slot (per instance and per
+ * address), rate, then the token (the only costly check). Shared by the instance's HTTP verticles.
  */
 public final class HandshakePolicy {
   private final OriginPolicy origins;
@@ -44,18 +46,50 @@ public final class HandshakePolicy {
     if (why != null) {
       return Future.failedFuture(new Refusal(403, why));
     }
+    // the slot first: an address at its own limit must not spend the shared handshake budget, or one
+    // address could starve everyone's handshakes; the slot is given back if the rate or the token refuse
+    String ip = handshake.remoteAddress().hostAddress();
+    try {
+      limits.acquire(ip);
+    } catch (Refusal refusal) {
+      return Future.failedFuture(refusal);
+    }
+    Runnable release = () -> limits.release(ip);
     if (newConnection) {
       try {
         limits.checkRate();
       } catch (Refusal refusal) {
+        release.run();
         return Future.failedFuture(refusal);
       }
     }
-    String ip = handshake.remoteAddress().hostAddress();
-    return identify(handshake).map(principal -> {
-      limits.acquire(ip);
-      return new Admission(principal, () -> limits.release(ip));
-    });
+    Future<TokenAuthenticator.Principal> principal;
+    try {
+      principal = identify(handshake);
+    } catch (RuntimeException e) {
+      release.run();
+      return Future.failedFuture(e);
+    }
+    return principal.<Admission>map(p -> new Admission(p, release)).onFailure(e -> release.run());
+  }
+
+  /**
+   * What RFC 6455 (4.2.1) asks of a WebSocket opening handshake and Netty lets through: version 13 only
+   * (Netty also speaks the drafts 7, 8 and 00), and a key that is 16 bytes in base64. Null if it is one.
+   */
+  public static Refusal protocolRefusal(ServerWebSocketHandshake handshake) {
+    if (!"13".equals(handshake.headers().get("Sec-WebSocket-Version"))) {
+      return new Refusal(426, "unsupported WebSocket version");
+    }
+    String key = handshake.headers().get("Sec-WebSocket-Key");
+    try {
+      if (key == null || Base64.getDecoder().decode(key.trim()).length != 16) {
+        return new Refusal(400, "bad Sec-WebSocket-Key");
+      }
+    } catch (IllegalArgumentException e) {
+      return new Refusal(400, "bad Sec-WebSocket-Key");
+    }
+    return null;
   }
 
   /** The token's subject; without a token, the application's answer where it is asked (a valid token skips it). */

@@ -5,7 +5,6 @@ import io.socketpush.channel.ChannelFanOut;
 import io.socketpush.core.Hub;
 import io.socketpush.time.TickFanOut;
 import io.socketpush.transport.Transports;
-import io.socketpush.ws.BenchEndpoint;
 import io.socketpush.ws.ChannelEndpoint;
 import io.socketpush.wire.CloseCodes;
 import io.socketpush.ws.EchoEndpoint;
@@ -45,9 +44,9 @@ public final class HttpVerticle extends VerticleBase {
   private TickFanOut fanOut;
   private ChannelFanOut channelFanOut;
   private Transports transports;
-  private BenchEndpoint bench;
   private RequestDeadlines deadlines;
   private Runnable usersRemoved;
+  private Runnable stopExtensions;
 
   /** @param port the port to bind: the configured one, or -1 for a random port shared by all instances */
   public HttpVerticle(ServiceConfig config, NodeState node, int port) {
@@ -71,10 +70,7 @@ public final class HttpVerticle extends VerticleBase {
     }
     channelFanOut = new ChannelFanOut(vertx, hub, node.channels(), fanOut, node.stats(), config.tick().periodMs());
     endpoints.put("/ws", new ChannelEndpoint(channelFanOut));
-    if (config.benchEnabled()) {
-      bench = new BenchEndpoint(context, hub, node.benchLoops());
-      endpoints.put("/ws/bench", bench);
-    }
+    stopExtensions = node.extensions().onEventLoop(context, hub, endpoints);
     transports = new Transports(vertx, config, node.handshakes(), node.stats(), node::draining, hub, fanOut, channelFanOut);
     HttpServerOptions options = new HttpServerOptions()
         .setMaxWebSocketFrameSize(config.ws().maxMessageBytes())
@@ -134,9 +130,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     usersRemoved.run();
-    if (bench != null) {
-      bench.stop();
-    }
+    stopExtensions.run();
     transports.stop();
     deadlines.stop();
     return Future.join(fanOut.stop(), channelFanOut.stop(), server.close());
@@ -145,6 +139,11 @@ public final class HttpVerticle extends VerticleBase {
   private void handshake(ServerWebSocketHandshake handshake) {
     if (node.draining()) {
       refuse(handshake, new Refusal(503, "draining"));
+      return;
+    }
+    Refusal malformed = HandshakePolicy.protocolRefusal(handshake);
+    if (malformed != null) {
+      refuse(handshake, malformed);
       return;
     }
     Endpoint endpoint = endpoints.containsKey(handshake.path()) ? endpoints.get(handshake.path())

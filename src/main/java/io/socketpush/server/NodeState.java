@@ -8,7 +8,6 @@ import io.socketpush.core.PushStats;
 import io.socketpush.security.HandshakePolicy;
 import io.socketpush.security.PendingRequests;
 import io.socketpush.security.RatePerKey;
-import io.socketpush.ws.BenchLoops;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
@@ -21,7 +20,7 @@ import java.util.function.UnaryOperator;
 public final class NodeState {
   private final PushStats stats;
   private final HandshakePolicy handshakes;
-  private final BenchLoops benchLoops = new BenchLoops();
+  private final Extensions extensions;
   private final AtomicBoolean draining = new AtomicBoolean();
   private final ChannelService channels;
   private final PendingRequests pendingRequests;
@@ -30,7 +29,8 @@ public final class NodeState {
   private final Users users;
 
   public NodeState(MeterRegistry registry, HandshakePolicy handshakes, LimitsConfig limits, UnaryOperator<String> channelLabel,
-            Function<PushStats, ChannelService> channels) {
+            Function<PushStats, ChannelService> channels, Extensions extensions) {
+    this.extensions = extensions;
     this.stats = new PushStats(registry, channelLabel);
     this.channels = channels.apply(stats);
     this.handshakes = handshakes;
@@ -72,9 +72,9 @@ public final class NodeState {
     return channels;
   }
 
-  /** The {@code /ws/bench} hub of each event loop, where a broadcast is handed to every loop (bench.enabled only). */
-  public BenchLoops benchLoops() {
-    return benchLoops;
+  /** What is plugged in from outside the product (see {@link Extension}); usually nothing. */
+  public Extensions extensions() {
+    return extensions;
   }
 
   public PushStats stats() {

@@ -1,5 +1,6 @@
 package io.socketpush.transport;
 
+import io.socketpush.internal.Frames;
 import io.netty.buffer.ByteBuf;
 import io.socketpush.core.EndpointMeters;
 import io.socketpush.core.Hub;
@@ -13,7 +14,6 @@ import io.socketpush.ws.WsSession;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.http.WebSocketFrameType;
-import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -68,7 +68,7 @@ final class SockJsWebSocket implements Endpoint {
       return;
     }
     session.socket().writeTextMessage("o");
-    Subscriber frames = new Frames(session);
+    Subscriber frames = new TickFrames(session);
     framed.put(session, frames);
     hub.subscribe(TickFanOut.CHANNEL, frames);
   }
@@ -85,11 +85,11 @@ final class SockJsWebSocket implements Endpoint {
   }
 
   /** Writes each tick to one framed session as an {@code a[...]} frame, skipping while its queue is full. */
-  private final class Frames implements Subscriber {
+  private final class TickFrames implements Subscriber {
     private final WsSession session;
     private long fullSinceMs;
 
-    Frames(WsSession session) {
+    TickFrames(WsSession session) {
       this.session = session;
     }
 
@@ -108,7 +108,7 @@ final class SockJsWebSocket implements Endpoint {
       }
       fullSinceMs = 0;
       ByteBuf frame = tick.encoded(ARRAY_FRAME);
-      ws.writeFrame(new WebSocketFrameImpl(WebSocketFrameType.TEXT, frame.duplicate(), true));
+      ws.writeFrame(Frames.frame(WebSocketFrameType.TEXT, frame.duplicate(), true));
       meters.out(frame.readableBytes(), true);
     }
   }

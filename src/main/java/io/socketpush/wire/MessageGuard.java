@@ -1,8 +1,8 @@
 package io.socketpush.wire;
 
+import io.socketpush.internal.Frames;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.http.WebSocketFrame;
-import io.vertx.core.http.impl.ws.WebSocketFrameInternal;
 
 /**
  * What Vert.x does not check in what a client sends: a message's total size across its fragments,
@@ -40,7 +40,7 @@ public final class MessageGuard {
       default:
         return 0;
     }
-    ByteBuf payload = ((WebSocketFrameInternal) frame).getBinaryData();
+    ByteBuf payload = Frames.payload(frame);
     messageBytes += payload.readableBytes();
     if (messageBytes > maxMessageBytes) {
       return CloseCodes.MESSAGE_TOO_BIG;

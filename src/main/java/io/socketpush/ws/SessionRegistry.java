@@ -1,5 +1,6 @@
 package io.socketpush.ws;
 
+import io.socketpush.internal.DirectWrites;
 import io.socketpush.config.WebSocketConfig;
 import io.socketpush.core.PushStats;
 import io.socketpush.security.HandshakePolicy;

@@ -1,12 +1,12 @@
 package io.socketpush.ws;
 
+import io.socketpush.internal.Frames;
+import io.socketpush.internal.RawSocket;
 import io.socketpush.wire.CloseCodes;
 import io.socketpush.wire.MessageGuard;
 import io.socketpush.wire.WebSocketFrames;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
-import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.socketpush.config.WebSocketConfig;
 import io.socketpush.core.EndpointMeters;
@@ -19,8 +19,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
-import io.vertx.core.http.impl.ws.WebSocketFrameImpl;
-import io.vertx.core.internal.http.WebSocketInternal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +36,7 @@ public final class WsSession implements Subscriber {
   static final long FORCE_CLOSE_MS = 3000;
 
   private final ServerWebSocket ws;
-  private final Channel channel;
+  private final RawSocket raw;
   private final Endpoint endpoint;
   private final WebSocketConfig config;
   private final PushStats stats;
@@ -49,6 +47,7 @@ public final class WsSession implements Subscriber {
   private final Principal principal;
   private final long expiresAtMs;
   private final TokenBucket inbound;
+  private final TokenBucket frames;
   private long lastHeardMs;
   private long lastPingMs;
   private long fullSinceMs;
@@ -73,11 +72,11 @@ public final class WsSession implements Subscriber {
     this.subject = principal == null ? null : principal.subject();
     this.expiresAtMs = principal == null ? 0 : principal.expiresAtMs();
     this.inbound = endpoint.messagesPerSecond() > 0 ? new TokenBucket(endpoint.messagesPerSecond()) : null;
+    this.frames = new TokenBucket(config.framesPerSecond());
     this.lastHeardMs = nowMs;
     ws.setWriteQueueMaxSize(config.writeQueueMaxBytes());
-    this.channel = ((WebSocketInternal) ws).channelHandlerContext().channel();
-    channel.config().setWriteBufferWaterMark(
-        new WriteBufferWaterMark(config.writeQueueMaxBytes() / 2, config.writeQueueMaxBytes()));
+    this.raw = RawSocket.of(ws);
+    raw.waterMarks(config.writeQueueMaxBytes() / 2, config.writeQueueMaxBytes());
   }
 
   void start(Runnable onClosed) {
@@ -137,9 +136,9 @@ public final class WsSession implements Subscriber {
 
   /** Writes a client's frame back unchanged: same type, same fragmentation, same bytes. */
   public void echo(WebSocketFrame frame) {
-    ByteBuf payload = ((WebSocketFrameImpl) frame).getBinaryData();
+    ByteBuf payload = Frames.payload(frame);
     int bytes = payload.readableBytes(); // before the write, which consumes the buffer
-    ws.writeFrame(new WebSocketFrameImpl(frame.type(), payload, frame.isFinal()));
+    ws.writeFrame(Frames.frame(frame.type(), payload, frame.isFinal()));
     meters.out(bytes, frame.isFinal());
     if (frame.isFinal()) {
       messagesOut++;
@@ -169,7 +168,7 @@ public final class WsSession implements Subscriber {
     if (closeCode != 0) {
       return;
     }
-    if (!channel.isWritable()) {
+    if (!raw.writable()) {
       if (fullSinceMs == 0) {
         fullSinceMs = publication.receivedAtMs();
       }
@@ -179,7 +178,7 @@ public final class WsSession implements Subscriber {
     fullSinceMs = 0;
     ByteBuf frame = publication.encoded(frameFormat).duplicate();
     int bytes = (int) WebSocketFrames.payloadLength(frame);
-    channel.writeAndFlush(frame, channel.voidPromise());
+    raw.writeFrame(frame);
     meters.out(bytes, true);
     messagesOut++;
   }
@@ -198,17 +197,30 @@ public final class WsSession implements Subscriber {
     return closed.future();
   }
 
-  /** Pings a quiet socket, closes a silent one or one that stayed too slow. Called by the sweep. */
+  /**
+   * Pings a quiet socket, closes a silent one or one that stayed too slow, whatever wrote to it; drops one
+   * with too much queued. Called by the sweep.
+   */
   void sweep(long nowMs) {
+    if (overQueued()) {
+      drop();
+      return;
+    }
+    if (raw.writable()) {
+      fullSinceMs = 0;
+    } else if (fullSinceMs == 0) {
+      fullSinceMs = nowMs; // full of replies, pongs or echoes, not only of pushes
+    }
     if (closeCode != 0) {
       if (nowMs - closingSinceMs > FORCE_CLOSE_MS) {
-        ((WebSocketInternal) ws).channelHandlerContext().close();
+        raw.drop(false);
       }
       return;
     }
     if (expiresAtMs != 0 && nowMs >= expiresAtMs) {
       close(CloseCodes.POLICY_VIOLATION, "token expired");
     } else if (fullSinceMs != 0 && nowMs - fullSinceMs >= config.slowConsumerCloseMs()) {
+      stats.closedOverLimit(PushStats.LIMIT_SLOW);
       close(CloseCodes.POLICY_VIOLATION, "slow consumer");
     } else if (nowMs - lastHeardMs >= config.idleTimeoutMs()) {
       close(CloseCodes.GOING_AWAY, "idle timeout");
@@ -218,8 +230,25 @@ public final class WsSession implements Subscriber {
     }
   }
 
+  /**
+   * Every frame, control frames included: Vert.x has already answered a ping with a pong when it gets
+   * here, so the queue is checked after it.
+   */
   private void onFrame(WebSocketFrame frame) {
+    if (overQueued()) {
+      drop();
+      return;
+    }
+    if (closeCode != 0) {
+      return; // closing: nothing more this client sends is used
+    }
     lastHeardMs = System.currentTimeMillis();
+    if (!frames.tryTake()) {
+      stats.closedOverLimit(PushStats.LIMIT_FRAMES);
+      close(CloseCodes.POLICY_VIOLATION, "too many frames");
+      raw.stopReading(); // the rest of the flood stays in the client's socket
+      return;
+    }
     if (!frame.isText() && !frame.isBinary() && !frame.isContinuation()) {
       return;
     }
@@ -228,7 +257,7 @@ public final class WsSession implements Subscriber {
       close(verdict, reasonFor(verdict));
       return;
     }
-    meters.in(((WebSocketFrameImpl) frame).getBinaryData().readableBytes(), frame.isFinal());
+    meters.in(Frames.payload(frame).readableBytes(), frame.isFinal());
     if (frame.isFinal()) {
       messagesIn++;
       if (inbound != null && !inbound.tryTake()) {
@@ -237,6 +266,35 @@ public final class WsSession implements Subscriber {
       }
     }
     endpoint.frame(this, frame);
+  }
+
+  /**
+   * Whether more is queued for this socket than {@code ws.maxQueuedBytes}: pongs, replies, echoes and pushes
+   * alike, unflushed and unwritten, as Netty counts them (each message with its entry's overhead).
+   */
+  private boolean overQueued() {
+    if (raw.queuedBytes() <= config.maxQueuedBytes()) {
+      return false;
+    }
+    // Vert.x flushes once a read is done: a client that reads may just have sent many pings (each pong
+    // costs about 200 bytes here, with Netty's overhead) or requests in one read. Their answers fit in the
+    // kernel's buffer unless the client stopped reading.
+    raw.flush();
+    return raw.queuedBytes() > config.maxQueuedBytes();
+  }
+
+  /**
+   * Closes with 1008 and drops the connection at once, with a reset: the client did not read what was
+   * queued before, so it would not read the close frame behind it either, and waiting for it would keep
+   * the queue (and the kernel's send buffer) for {@link #FORCE_CLOSE_MS}.
+   */
+  private void drop() {
+    if (closeCode == 0) {
+      stats.closedOverLimit(PushStats.LIMIT_QUEUE);
+      close(CloseCodes.POLICY_VIOLATION, "too much queued");
+    }
+    raw.stopReading();
+    raw.drop(true);
   }
 
   private void onError(Throwable error) {
@@ -248,9 +306,7 @@ public final class WsSession implements Subscriber {
       // returns. When the bad frame came in the same read as good ones, their echoes and the Close
       // frame just written are not flushed yet (Vert.x flushes at the end of a read), and closing
       // the channel drops them: the peer would see the TCP connection end with neither. Flush now.
-      if (ws instanceof WebSocketInternal internal) {
-        internal.channelHandlerContext().flush();
-      }
+      raw.flush();
     } else {
       LOG.debug("socket error on {} {}: {}", endpoint.name(), ws.remoteAddress(), error.toString());
     }

@@ -11,10 +11,25 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The server a run measures, started as a child process so its PID is known (for /proc and jcmd) and
- * stopped after: {@code ours} is the fat jar, {@code floor} is {@link FloorServer}. Or an already
- * running server given by PID, which is neither started nor stopped.
+ * stopped after: {@code ours} is the fat jar with this module's jar beside it on the class path (which
+ * adds {@code /ws/bench}), {@code floor} is {@link FloorServer}. Or an already running server given by
+ * PID, which is neither started nor stopped.
  */
 final class ServerUnderTest implements AutoCloseable {
+  /** The product, as the README builds it; paths are relative to the repository's root, where scripts/bench.sh runs. */
+  static final String PRODUCT_JAR = "target/socket-push.jar";
+  /** This module's jar: its {@code META-INF/services} entry plugs {@code /ws/bench} into the node. */
+  static final String BENCH_JAR = "bench/target/socket-push-bench.jar";
+  /**
+   * What the fat jar's manifest asks for (Add-Opens, Add-Exports), which Java applies only to
+   * {@code -jar}: given on the command line, so the server runs as {@code java -jar} runs it.
+   */
+  private static final List<String> MANIFEST_OPENS = List.of(
+      "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/java.nio=ALL-UNNAMED",
+      "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens", "java.management/sun.management=ALL-UNNAMED",
+      "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+      "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED");
+
   final String kind;
   final long pid;
   /** Every process whose CPU a broadcast run counts: {@link #pid}, or all members of a cluster. */
@@ -53,7 +68,7 @@ final class ServerUnderTest implements AutoCloseable {
     return start(kind, port, heap, tickMs, jfrFile, log, Map.of());
   }
 
-  /** As above, with more configuration through the environment (the fat jar reads it). */
+  /** As above, with more configuration through the environment (the server reads it). */
   static ServerUnderTest start(String kind, int port, String heap, long tickMs, String jfrFile, File log,
                                Map<String, String> moreEnv) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("java", "-Xmx" + heap));
@@ -61,7 +76,8 @@ final class ServerUnderTest implements AutoCloseable {
       cmd.add("-XX:StartFlightRecording=filename=" + jfrFile + ",settings=profile,dumponexit=true");
     }
     if (kind.equals("ours")) {
-      cmd.addAll(List.of("-jar", "target/socket-push.jar"));
+      cmd.addAll(MANIFEST_OPENS);
+      cmd.addAll(List.of("-cp", PRODUCT_JAR + File.pathSeparator + BENCH_JAR, "io.socketpush.Main"));
     } else if (kind.equals("floor")) {
       cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), FloorServer.class.getName()));
     } else {
@@ -73,7 +89,6 @@ final class ServerUnderTest implements AutoCloseable {
     env.put("TICK_PERIOD_MS", String.valueOf(tickMs));
     env.put("LIMITS_NEW_CONNECTIONS_PER_SECOND", "0");
     env.put("LIMITS_ECHO_MESSAGES_PER_SECOND", "0");
-    env.put("BENCH_ENABLED", "true");
     env.putAll(moreEnv);
     Process p = pb.start();
     ServerUnderTest s = new ServerUnderTest(kind, List.of(p.pid()), port, p);

@@ -1,4 +1,4 @@
-package io.socketpush.ws;
+package io.socketpush.bench.endpoint;
 
 import io.socketpush.core.Hub;
 import io.socketpush.core.Publication;

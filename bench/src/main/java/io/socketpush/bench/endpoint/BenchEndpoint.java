@@ -1,9 +1,10 @@
-package io.socketpush.ws;
-
-import io.socketpush.wire.CloseCodes;
+package io.socketpush.bench.endpoint;
 
 import io.socketpush.cluster.ClusterNodes;
 import io.socketpush.core.Hub;
+import io.socketpush.wire.CloseCodes;
+import io.socketpush.ws.Endpoint;
+import io.socketpush.ws.WsSession;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.http.WebSocketFrame;

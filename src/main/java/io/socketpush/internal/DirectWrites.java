@@ -1,4 +1,4 @@
-package io.socketpush.ws;
+package io.socketpush.internal;
 
 import io.netty.channel.ChannelHandler;
 import io.vertx.core.http.ServerWebSocket;
@@ -26,7 +26,7 @@ import java.lang.reflect.Field;
  * right after the upgrade, before anything is written. If the field or the class is not there (another
  * Vert.x version), nothing is replaced and one warning says so: sockets work as before, with the queue.
  */
-final class DirectWrites {
+public final class DirectWrites {
   private static final Logger LOG = LoggerFactory.getLogger(DirectWrites.class);
   private static final String QUEUE_FIELD = "outboundMessageQueue";
   private static final String DIRECT_QUEUE = VertxConnection.class.getName() + "$DirectOutboundMessageQueue";
@@ -40,7 +40,7 @@ final class DirectWrites {
   }
 
   /** The replacement, or null (logged) if this Vert.x does not have what it replaces. */
-  static DirectWrites create() {
+  public static DirectWrites create() {
     try {
       Field queue = VertxConnection.class.getDeclaredField(QUEUE_FIELD);
       Constructor<?> direct = Class.forName(DIRECT_QUEUE).getDeclaredConstructor(VertxConnection.class);
@@ -54,7 +54,7 @@ final class DirectWrites {
   }
 
   /** Replaces the socket's connection's outbound queue; returns false (and changes nothing) if it cannot. */
-  boolean apply(ServerWebSocket ws) {
+  public boolean apply(ServerWebSocket ws) {
     ChannelHandler handler = ((WebSocketInternal) ws).channelHandlerContext().handler();
     if (!(handler instanceof VertxHandler<?> vertxHandler) || vertxHandler.getConnection() == null) {
       return false;

@@ -1,4 +1,4 @@
-package io.socketpush;
+package io.socketpush.bench.endpoint;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -17,15 +17,15 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** {@code /ws/bench} speaks the Hashrocket websocket-shootout protocol. */
+/** {@code /ws/bench}, plugged in by {@link BenchExtension}, speaks the Hashrocket websocket-shootout protocol. */
 @ExtendWith(VertxExtension.class)
 class BenchProtocolTest {
-  private TestService service;
+  private BenchNode node;
 
   @BeforeEach
   void start(Vertx vertx, VertxTestContext ctx) {
-    TestService.start(vertx, new JsonObject().put("bench", new JsonObject().put("enabled", true))).onComplete(ctx.succeeding(s -> {
-      service = s;
+    BenchNode.start(vertx, vertx, new JsonObject()).onComplete(ctx.succeeding(n -> {
+      node = n;
       ctx.completeNow();
     }));
   }
@@ -33,7 +33,7 @@ class BenchProtocolTest {
   @Test
   void answersEchoWithTheSamePayload(VertxTestContext ctx) {
     JsonObject payload = new JsonObject().put("sendTime", 1795636872927L).put("n", "测试");
-    service.connect("/ws/bench").onComplete(ctx.succeeding(ws -> {
+    node.connectBench().onComplete(ctx.succeeding(ws -> {
       ws.textMessageHandler(text -> ctx.verify(() -> {
         assertEquals(new JsonObject().put("type", "echo").put("payload", payload), new JsonObject(text));
         ctx.completeNow();
@@ -44,14 +44,14 @@ class BenchProtocolTest {
 
   @Test
   void broadcastReachesEverySocketOnBothEventLoopsThenTheSenderGetsTheCount(VertxTestContext ctx) {
-    int sockets = 6; // TestService runs 2 event loops: the sockets land on both
+    int sockets = 6; // the node runs 2 event loops: the sockets land on both
     JsonObject payload = new JsonObject().put("sendTime", 42);
     JsonObject broadcast = new JsonObject().put("type", "broadcast").put("payload", payload);
     Checkpoint received = ctx.checkpoint(sockets);
     Checkpoint result = ctx.checkpoint();
     List<Future<WebSocket>> connecting = new ArrayList<>();
     for (int i = 0; i < sockets; i++) {
-      connecting.add(service.connect("/ws/bench"));
+      connecting.add(node.connectBench());
     }
     Future.all(connecting).onComplete(ctx.succeeding(all -> {
       List<WebSocket> list = all.list();
@@ -73,19 +73,7 @@ class BenchProtocolTest {
           }
         }));
       }
-      // a client sees its 101 before the server has subscribed the socket on its event loop
-      untilSubscribed(sockets, 50).onComplete(ctx.succeeding(v -> list.get(0).writeTextMessage(broadcast.encode())));
+      node.untilSubscribed(sockets, 50).onComplete(ctx.succeeding(v -> list.get(0).writeTextMessage(broadcast.encode())));
     }));
-  }
-
-  private Future<Void> untilSubscribed(int expected, int triesLeft) {
-    return service.stats().compose(stats -> {
-      long now = stats.getJsonObject("subscribers").getLong("bench", 0L);
-      if (now >= expected) {
-        return Future.succeededFuture();
-      }
-      return triesLeft == 0 ? Future.failedFuture("bench subscribers stayed at " + now)
-          : io.vertx.core.Vertx.currentContext().owner().timer(20).compose(t -> untilSubscribed(expected, triesLeft - 1));
-    });
   }
 }

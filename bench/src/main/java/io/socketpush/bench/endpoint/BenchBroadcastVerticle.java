@@ -1,4 +1,4 @@
-package io.socketpush.ws;
+package io.socketpush.bench.endpoint;
 
 import io.socketpush.cluster.ClusterNodes;
 import io.vertx.core.Future;
@@ -10,12 +10,12 @@ import io.vertx.core.json.JsonObject;
  * This member's answer to {@link #ADDRESS}: one consumer per node (deploy one
  * instance), whatever the number of event loops, so a broadcast reaches each member once. It hands
  * the broadcast to the node's event loops ({@link BenchLoops}) and answers with how many
- * {@code /ws/bench} sockets it is sent to, without waiting for the writes. Deployed only with
- * {@code bench.enabled}.
+ * {@code /ws/bench} sockets it is sent to, without waiting for the writes. Deployed by
+ * {@link BenchExtension}.
  */
 public final class BenchBroadcastVerticle extends VerticleBase {
   /**
-   * A {@code /ws/bench} broadcast, asked of every member once (only with {@code bench.enabled}):
+   * A {@code /ws/bench} broadcast, asked of every member once (members that run the bench module):
    * each member answers on {@code socket-push.bench.broadcast.<nodeId>} (see
    * {@link ClusterNodes}). Question: {@code {"broadcast":{"type":"broadcast","payload":P},
    * "except":"<loop>"}}; the member writes {@code broadcast} to its {@code /ws/bench} sockets on every
