@@ -6,6 +6,7 @@ import io.socketpush.server.NodeState;
 import io.socketpush.channel.ChannelBackend;
 import io.socketpush.channel.ChannelService;
 import io.socketpush.channel.ChannelsVerticle;
+import io.socketpush.channel.ServerChannelsVerticle;
 import io.socketpush.channel.HazelcastBackend;
 import io.socketpush.channel.LocalBackend;
 import io.socketpush.config.ProxyConfig;
@@ -48,6 +49,7 @@ public final class SocketPush {
   private String tickerDeployment;
   private String channelsDeployment;
   private String usersDeployment;
+  private String serverChannelsDeployment;
   private final List<String> extensionDeployments = new CopyOnWriteArrayList<>();
 
   private SocketPush(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry) {
@@ -89,6 +91,10 @@ public final class SocketPush {
         })
         .compose(id -> {
           app.usersDeployment = id;
+          return vertx.deployVerticle(new ServerChannelsVerticle(app.node.channels(), app.node.stats()));
+        })
+        .compose(id -> {
+          app.serverChannelsDeployment = id;
           return app.deployExtensions();
         })
         .compose(v -> vertx.deployVerticle(() -> app.newHttpVerticle(port), new DeploymentOptions().setInstances(config.http().instances())))
@@ -147,6 +153,7 @@ public final class SocketPush {
         .eventually(() -> vertx.undeploy(httpDeployment))
         .eventually(() -> vertx.undeploy(channelsDeployment))
         .eventually(() -> vertx.undeploy(usersDeployment))
+        .eventually(() -> vertx.undeploy(serverChannelsDeployment))
         .eventually(() -> Future.join(extensionDeployments.stream().map(vertx::undeploy).toList()))
         .eventually(() -> proxy == null ? Future.succeededFuture() : proxy.close())
         .mapEmpty();
