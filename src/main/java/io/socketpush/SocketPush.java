@@ -26,6 +26,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import com.hazelcast.core.LifecycleEvent;
 
 import java.time.InstantSource;
 import java.util.List;
@@ -100,7 +101,16 @@ public final class SocketPush {
         .compose(v -> vertx.deployVerticle(() -> app.newHttpVerticle(port), new DeploymentOptions().setInstances(config.http().instances())))
         .compose(id -> {
           app.httpDeployment = id;
-          return vertx.deployVerticle(new TickerVerticle(config.tick(), app.node.stats(), LEADER_POLL_MS));
+          TickerVerticle ticker = new TickerVerticle(config.tick(), app.node.stats(), LEADER_POLL_MS);
+          if (VertxInternals.clusterManager(vertx) instanceof HazelcastClusterManager hazelcast) {
+            // the smaller side of a healed partition rejoins the larger: its ticker's lock was its side's only
+            hazelcast.getHazelcastInstance().getLifecycleService().addLifecycleListener(event -> {
+              if (event.getState() == LifecycleEvent.LifecycleState.MERGED) {
+                ticker.forgetLead();
+              }
+            });
+          }
+          return vertx.deployVerticle(ticker);
         })
         .map(id -> {
           app.tickerDeployment = id;

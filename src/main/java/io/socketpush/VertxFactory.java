@@ -2,6 +2,7 @@ package io.socketpush;
 
 import com.hazelcast.config.Config;
 import io.socketpush.channel.HazelcastBackend;
+import io.socketpush.cluster.EventBusSetup;
 import io.socketpush.cluster.HazelcastSetup;
 import io.socketpush.config.ChannelConfig;
 import io.socketpush.config.ClusterConfig;
@@ -13,7 +14,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.micrometer.MetricsDomain;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
-import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 /** Makes the Vert.x instance a node runs on: plain, or clustered on Hazelcast when {@code cluster.enabled}. */
@@ -46,10 +46,7 @@ public final class VertxFactory {
     if (!cluster.enabled()) {
       return Future.succeededFuture(builder.with(options).build());
     }
-    options.setEventBusOptions(new EventBusOptions()
-        .setHost(cluster.host())
-        .setPort(cluster.eventBusPort())
-        .setClusterPublicHost(cluster.host()));
+    options.setEventBusOptions(EventBusSetup.options(cluster));
     return builder
         .with(options)
         .withClusterManager(new HazelcastClusterManager(hazelcast(cluster, channels)))
@@ -58,7 +55,7 @@ public final class VertxFactory {
 
   private static Config hazelcast(ClusterConfig cluster, ChannelConfig channels) {
     Config config = HazelcastSetup.config(cluster);
-    HazelcastBackend.configureMaps(config, channels);
+    HazelcastBackend.configureMaps(config, channels, HazelcastSetup.quorum(cluster));
     return config;
   }
 }

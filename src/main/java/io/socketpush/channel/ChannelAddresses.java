@@ -57,6 +57,25 @@ public final class ChannelAddresses {
   public static final String NODE_SUBSCRIBERS = "socket-push.node.subscribers";
 
   /**
+   * Internal, between members (the member id is appended): a publication sent to its channel's owner to
+   * be numbered. Body: a {@link ChannelWire#publishRequest} buffer; reply: {@link ChannelWire#appended},
+   * or a failure with the channel error code (111: the owner is overloaded).
+   */
+  public static final String SEQUENCE = "socket-push.channels.sequence";
+
+  /**
+   * Internal, between members (the member id is appended): numbered publications of the channels this
+   * member has subscribers of, sent by their owner, one message per pass. Body: {@link ChannelWire} batch.
+   */
+  public static final String DELIVER = "socket-push.channels.deliver";
+
+  /**
+   * Internal: presence events (joins and leaves) for every member's fan-outs. Body as on
+   * {@link #CHANNEL_PUBLICATIONS}: {@code {"channel":…,"join":{…}}} or {@code {"channel":…,"leave":{…}}}.
+   */
+  public static final String CHANNEL_PRESENCE = "socket-push.channels.presence";
+
+  /**
    * Per-member question ({@code socket-push.node.channels.<nodeId>}): body {@code {"pattern":…}}; reply
    * {@code {"channels":{"<name>":N,…}}}, the channels with subscribers on that member.
    */

@@ -15,8 +15,50 @@ public interface ChannelBackend {
   record Appended(String epoch, long seq) implements java.io.Serializable {
   }
 
-  /** Numbers the publication ({@code data} is its JSON text) and keeps it as the rule says. */
-  Future<Appended> append(String channel, ChannelRule rule, String data, long ts);
+  /**
+   * The positions given to a batch of publications: {@code first}, {@code first + 1}, … in the order
+   * they were given, and the members that have subscribers of the channel (their Vert.x node ids).
+   */
+  record Numbered(String epoch, long first, String[] interested) {
+  }
+
+  /**
+   * Numbers a batch of publications of one channel ({@code data[i]} is the JSON text of the i-th, sent at
+   * {@code ts[i]}) and keeps them as the rule says; one operation and, in a cluster, one backup for all.
+   */
+  Future<Numbered> appendAll(String channel, ChannelRule rule, String[] data, long[] ts);
+
+  /** Numbers one publication ({@code data} is its JSON text) and keeps it as the rule says. */
+  default Future<Appended> append(String channel, ChannelRule rule, String data, long ts) {
+    return appendAll(channel, rule, new String[] {data}, new long[] {ts}).map(n -> new Appended(n.epoch(), n.first()));
+  }
+
+  /**
+   * The Vert.x node id of the member that numbers the channel's publications (in a cluster, the owner of
+   * the channel's partition), or null for this node: standalone, or while the owner is not known.
+   */
+  default String ownerOf(String channel) {
+    return null;
+  }
+
+  /**
+   * As {@link #history}, and records at the same moment that member {@code node} has subscribers of the
+   * channel (its interest generation {@code gen}): every publication numbered after this read is sent to
+   * that member, every one before it is in the answer's history.
+   */
+  default Future<History> subscribe(String channel, ChannelRule rule, long since, String epoch, int recent, String node, long gen) {
+    return history(channel, rule, since, epoch, recent);
+  }
+
+  /** Says again that member {@code node} has subscribers (heals an interest lost with every copy of a log). */
+  default Future<Void> interested(String channel, String node, long gen) {
+    return Future.succeededFuture();
+  }
+
+  /** Member {@code node} has no subscriber of the channel left (interest generation {@code gen}). */
+  default Future<Void> unsubscribe(String channel, String node, long gen) {
+    return Future.succeededFuture();
+  }
 
   /**
    * The channel's position, and what came after {@code since} of {@code epoch}; or, when {@code since}

@@ -40,6 +40,14 @@ public final class ChannelConnection {
     void close(short code, String reason);
   }
 
+  /**
+   * Publications of one connection waiting for their number: beyond, it is refused (111) at once. Keeps a
+   * client that publishes faster than its channels' owners answer from queueing without bound.
+   */
+  static final int MAX_IN_FLIGHT = 100;
+  /** Not a member id: a publication waiting for the application is no owner's, so the next one waits behind it. */
+  private static final String ASKING_THE_APPLICATION = "";
+
   private final ChannelFanOut fanOut;
   private final ChannelService service;
   private final Link link;
@@ -52,6 +60,8 @@ public final class ChannelConnection {
   private final Map<String, ChannelSubscription> subscriptions = new LinkedHashMap<>();
   private int refusedInARow;
   private Future<?> publishing = Future.succeededFuture();
+  private String publishingTo;
+  private int inFlight;
   private boolean closed;
 
   /**
@@ -288,16 +298,30 @@ public final class ChannelConnection {
       throw new ChannelError(ChannelError.TOO_MANY_REQUESTS, "over " + publishesPerSecond + " publications per second");
     }
     refusedInARow = 0;
-    // one at a time: a client's publications are numbered in the order it sent them, even when the
-    // owner of the channel retries one (a partition migrating) or channels have different owners
+    if (inFlight >= MAX_IN_FLIGHT) {
+      service.refusedInFlight();
+      throw new ChannelError(ChannelError.TOO_MANY_REQUESTS, MAX_IN_FLIGHT + " publications of this connection are still being numbered");
+    }
+    // a client's publications are numbered in the order it sent them: those that go to the same owner go
+    // at once (one path, first in first out: the owner numbers them in that order); a publication for
+    // another owner waits until those in flight are answered
     ChannelRule rule = service.rule(channel);
-    Future<JsonObject> published = publishing.transform(previous -> rule.publish() == Who.PROXY
-            // the application approved (and may have rewritten) it: it goes out as the server side's
-            ? ask(AppProxy.Kind.PUBLISH, channel, data).compose(approved -> service.publish(channel, approved, subject, true))
-            : service.publish(channel, data, subject, false))
-        .map(appended -> new JsonObject().put("channel", channel).put("seq", appended.seq()));
-    publishing = published;
-    return published;
+    String owner = service.ownerOf(channel);
+    Future<ChannelBackend.Appended> numbered;
+    if (rule.publish() == Who.PROXY) {
+      // the application approves (and may rewrite) it first, so it waits its turn; it goes out as the server side's
+      numbered = publishing.transform(previous -> ask(AppProxy.Kind.PUBLISH, channel, data)
+          .compose(approved -> service.publish(channel, approved, subject, true)));
+      owner = ASKING_THE_APPLICATION; // the next publication waits for this one, whatever its owner
+    } else if (inFlight == 0 || owner.equals(publishingTo)) {
+      numbered = service.publish(channel, data, subject, false);
+    } else {
+      numbered = publishing.transform(previous -> service.publish(channel, data, subject, false));
+    }
+    publishingTo = owner;
+    inFlight++;
+    publishing = numbered.andThen(done -> inFlight--);
+    return numbered.map(appended -> new JsonObject().put("channel", channel).put("seq", appended.seq()));
   }
 
   /**

@@ -21,6 +21,12 @@ public final class ChannelError extends RuntimeException {
    * until one is left (HTTP 503; not one of Centrifugo's codes).
    */
   public static final int CHANNELS_FULL = 113;
+  /**
+   * This member cannot reach a majority of the cluster (a network partition, or most members down): it
+   * numbers no publication, so that none it acknowledges is lost or renumbered when the sides merge
+   * (HTTP 503; not one of Centrifugo's codes; docs/partitions.md). Try again, or on another member.
+   */
+  public static final int NO_QUORUM = 114;
 
   /** The most of a client's own text an error message repeats. */
   static final int MAX_QUOTED = 64;
@@ -54,6 +60,7 @@ public final class ChannelError extends RuntimeException {
       case TOO_LARGE: return 413;
       case TOO_MANY_REQUESTS: return 429;
       case CHANNELS_FULL: return 503;
+      case NO_QUORUM: return 503;
       case INTERNAL: return 500;
       default: return 400;
     }

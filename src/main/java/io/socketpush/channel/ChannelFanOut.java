@@ -9,7 +9,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 
 import java.util.HashMap;
@@ -19,12 +18,14 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Takes channel publications from the event bus and hands them to the hub of its event loop, in
- * {@code seq} order. One per HTTP verticle instance, like {@link TickFanOut}; it keeps state only for
- * channels with a local subscriber.
+ * Takes channel publications from their owners (a batch read once per member, shared by its event
+ * loops) and hands them to the hub of its event loop, in {@code seq} order; presence events from the
+ * event bus. One per HTTP verticle instance, like {@link TickFanOut}; it keeps state only for channels
+ * with a local subscriber.
  *
- * <p>Publications of one channel are numbered by the channel's one owner, but reach this member
- * over the event bus from whichever member published them, so two may cross. One that comes early is
+ * <p>Publications of one channel are numbered and sent by the channel's one owner, in order; two can
+ * still cross when the owner changes (a member joins or dies) or, standalone, when two event loops
+ * publish at once. One that comes early is
  * held until those before it arrive. If they have not come within {@link #GAP_WAIT_MS} (their
  * publisher died between numbering and publishing, or a new cluster connection is slow) they are read
  * from the channel's history, again every {@link #GAP_WAIT_MS}; only if neither the event bus nor
@@ -50,6 +51,7 @@ public final class ChannelFanOut {
   private final int presencePerWindow;
   private final Map<String, State> states = new HashMap<>();
   private MessageConsumer<JsonObject> consumer;
+  private Runnable removeDeliveries;
   private long gapTimer = -1;
 
   /** Where one channel stands on this event loop. */
@@ -82,13 +84,17 @@ public final class ChannelFanOut {
   }
 
   public Future<Void> start() {
-    consumer = vertx.eventBus().consumer(ChannelAddresses.CHANNEL_PUBLICATIONS, this::onMessage);
+    removeDeliveries = service.deliveries().add(vertx.getOrCreateContext(), this::onPublications);
+    consumer = vertx.eventBus().consumer(ChannelAddresses.CHANNEL_PRESENCE, this::onPresence);
     gapTimer = vertx.setPeriodic(GAP_WAIT_MS / 5, t -> fillGaps());
     return consumer.completion();
   }
 
   public Future<Void> stop() {
     vertx.cancelTimer(gapTimer);
+    if (removeDeliveries != null) {
+      removeDeliveries.run();
+    }
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
@@ -110,7 +116,7 @@ public final class ChannelFanOut {
     }
     State state = states.computeIfAbsent(channel, c -> new State(sub.rule()));
     hub.subscribe(channel, sub);
-    return service.history(channel, sub.rule(), since, epoch, recent)
+    return service.subscribe(channel, sub.rule(), since, epoch, recent)
         .andThen(read -> {
           if (read.succeeded() && states.get(channel) == state && state.last < 0) {
             state.epoch = read.result().epoch();
@@ -123,7 +129,12 @@ public final class ChannelFanOut {
 
   /** Removes the subscription; forgets the channel when it was the last one here. */
   public void leave(ChannelSubscription sub) {
-    sub.close();
+    if (!sub.close()) {
+      return; // left already
+    }
+    if (!sub.channel().equals(TickFanOut.CHANNEL)) {
+      service.unsubscribed(sub.channel());
+    }
     hub.unsubscribe(sub.channel(), sub);
     if (hub.subscribers(sub.channel()) == 0) {
       states.remove(sub.channel());
@@ -139,7 +150,17 @@ public final class ChannelFanOut {
     return new History(timeEpoch, top, List.of(), asked, asked && timeEpoch.equals(epoch) && since == top);
   }
 
-  private void onMessage(Message<JsonObject> message) {
+  /** Numbered publications from their channels' owners, shared with the other event loops of this member. */
+  private void onPublications(List<Publication> publications) {
+    for (Publication p : publications) {
+      State state = states.get(p.channel());
+      if (state != null) {
+        offer(p.channel(), state, p);
+      }
+    }
+  }
+
+  private void onPresence(Message<JsonObject> message) {
     JsonObject body = message.body();
     String channel = body.getString("channel");
     State state = channel == null ? null : states.get(channel);
@@ -160,8 +181,6 @@ public final class ChannelFanOut {
       }
       return;
     }
-    offer(channel, state, new Publication(channel, Publication.Kind.PUBLICATION, body.getValue("data"),
-        body.getLong("seq", 0L), body.getString("epoch", ""), body.getLong("ts", now), now));
   }
 
   /** Whether a join or leave is within the channel's presence limit for this second (a new second sums up the last). */
@@ -192,7 +211,9 @@ public final class ChannelFanOut {
 
   private void offer(String channel, State state, Publication p) {
     if (state.last >= 0 && !p.epoch().equals(state.epoch)) {
-      // the channel's log was lost (every copy), and numbering restarted: follow the new epoch
+      // the channel's log was lost (every copy) or forgotten, and numbering restarted: follow the new epoch,
+      // and tell its new log at once that this member has subscribers
+      service.interest().again(channel);
       state.epoch = p.epoch();
       state.last = p.seq() - 1;
       state.early.clear();
@@ -257,8 +278,7 @@ public final class ChannelFanOut {
               break;
             }
             stats.channelGap(1);
-            deliver(state, new Publication(channel, Publication.Kind.PUBLICATION, Json.decodeValue(e.data()),
-                e.seq(), state.epoch, e.ts(), System.currentTimeMillis()));
+            deliver(state, e.toPublication(channel, state.epoch, System.currentTimeMillis()));
           }
         }
         boolean stillMissing = !state.early.isEmpty() && state.early.firstKey() > state.last + 1;

@@ -3,7 +3,9 @@ package io.socketpush.channel;
 import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -16,15 +18,40 @@ public final class ChannelLog implements Serializable {
 
   /** One kept publication; {@code data} is its JSON text. */
   public record Entry(long seq, long ts, String data) implements Serializable {
+    /** As a subscriber receives it: the kept JSON text as it is, not parsed again. */
+    public io.socketpush.core.Publication toPublication(String channel, String epoch, long receivedAtMs) {
+      return io.socketpush.core.Publication.ofJson(channel, seq, epoch, ts, receivedAtMs,
+          io.netty.buffer.Unpooled.wrappedBuffer(data.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
   }
 
   private final String epoch;
   private long top;
   private long lastTs;
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
+  /**
+   * The members with subscribers of this channel (Vert.x node id → the newest interest generation
+   * they sent): the owner sends each publication to these members only. Kept in the log, so it moves
+   * with the channel's partition and its backup is promoted with it.
+   */
+  private final LinkedHashMap<String, Long> interest = new LinkedHashMap<>();
+  private transient String[] interested;
+  /**
+   * Until when (epoch ms) the members with subscribers are not all known: a log made anew (the first use
+   * of a channel, or again after it was forgotten under its subscribers) learns them as each member says
+   * again which channels it has subscribers of ({@link ChannelInterest#PERIOD_MS}); until then the owner
+   * sends to every member.
+   */
+  private long interestUnknownUntilMs;
 
   ChannelLog(String epoch) {
     this.epoch = epoch;
+  }
+
+  /** A log made at {@code nowMs} (given, so the owner and its backup agree). */
+  ChannelLog(String epoch, long nowMs) {
+    this.epoch = epoch;
+    this.interestUnknownUntilMs = nowMs + 2 * ChannelInterest.PERIOD_MS;
   }
 
   static ChannelLog fresh() {
@@ -65,6 +92,50 @@ public final class ChannelLog implements Serializable {
       entries.removeFirst();
     }
     return top;
+  }
+
+  /** Numbers and keeps a batch of publications in their order; returns the number of the first. */
+  long appendAll(String[] data, long[] ts, int historySize, long ttlMs) {
+    long first = top + 1;
+    for (int i = 0; i < data.length; i++) {
+      append(data[i], ts[i], historySize, ttlMs);
+    }
+    return first;
+  }
+
+  /** A member has subscribers now (generation {@code gen} of its interest in this channel). */
+  void interested(String node, long gen) {
+    Long had = interest.get(node);
+    if (had == null || had < gen) {
+      interest.put(node, gen);
+      interested = null;
+    }
+  }
+
+  /**
+   * A member's last subscriber left, when its interest was at generation {@code gen}: forgotten unless
+   * a newer join of that member came first (joins and leaves of several event loops can cross).
+   */
+  void uninterested(String node, long gen) {
+    Long had = interest.get(node);
+    if (had != null && had <= gen) {
+      interest.remove(node);
+      interested = null;
+    }
+  }
+
+  /**
+   * The members with subscribers, as an array the owner may keep (it is replaced, never changed); null
+   * while they are not all known yet (send to every member).
+   */
+  String[] interested(long nowMs) {
+    if (nowMs < interestUnknownUntilMs) {
+      return null;
+    }
+    if (interested == null) {
+      interested = interest.keySet().toArray(new String[0]);
+    }
+    return interested;
   }
 
   /**

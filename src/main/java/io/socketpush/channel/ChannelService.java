@@ -7,8 +7,12 @@ import io.socketpush.config.ChannelRule.Who;
 import io.socketpush.core.PushStats;
 import io.socketpush.proxy.AppProxy;
 import io.socketpush.time.TickFanOut;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
@@ -17,15 +21,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * The channels of one node: who may do what (the rules), publishing (number it in the backend, then
- * hand it to every member's fan-out over the event bus), recovery and presence. Shared by the node's
- * event loops; holds no per-connection state.
+ * The channels of one node: who may do what (the rules), publishing (hand it to the channel's owner,
+ * which numbers it and sends it to the members with subscribers), recovery and presence. Shared by the
+ * node's event loops; holds no per-connection state.
  */
 public final class ChannelService {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelService.class);
   private static final long ASK_TIMEOUT_MS = 2000;
+  /**
+   * A publish whose channel's owner does not answer within this long (it died, or the network between
+   * them did) fails with 100; the publication may or may not have been numbered.
+   */
+  static final long OWNER_TIMEOUT_MS = 5000;
 
   private final Vertx vertx;
   private final ChannelConfig config;
@@ -33,6 +44,12 @@ public final class ChannelService {
   private final ClusterNodes nodes;
   private final PushStats stats;
   private final AppProxy proxy;
+  private final ChannelDeliveries deliveries = new ChannelDeliveries();
+  private final ChannelInterest interest;
+  private final Counter refusedOverloaded;
+  private final Counter refusedInFlight;
+  private final Counter ownerTimeouts;
+  private volatile ChannelSequencer sequencer;
 
   public ChannelService(Vertx vertx, ChannelConfig config, ChannelBackend backend, PushStats stats) {
     this(vertx, config, backend, stats, null);
@@ -46,6 +63,57 @@ public final class ChannelService {
     this.backend = backend;
     this.nodes = new ClusterNodes(vertx);
     this.stats = stats;
+    this.interest = new ChannelInterest(backend, nodes.localId());
+    this.refusedOverloaded = Counter.builder("socketpush.channels.refused").tag("reason", "owner-overloaded")
+        .description("publications refused (111) because their channel's owner had " + ChannelSequencer.MAX_PENDING
+            + " waiting to be numbered").register(stats.registry());
+    this.ownerTimeouts = Counter.builder("socketpush.channels.owner.unanswered")
+        .description("publications failed with 100: their channel's owner did not answer within " + OWNER_TIMEOUT_MS + " ms")
+        .register(stats.registry());
+    this.refusedInFlight = Counter.builder("socketpush.channels.refused").tag("reason", "connection-in-flight")
+        .description("publications refused (111) because their connection had " + ChannelConnection.MAX_IN_FLIGHT
+            + " waiting for their number").register(stats.registry());
+  }
+
+  /** Starts numbering the channels this member owns, on the given context (the channels verticle's). */
+  ChannelSequencer startSequencer(Context context) {
+    ChannelSequencer s = new ChannelSequencer(vertx, context, backend, this, nodes.clustered());
+    Gauge.builder("socketpush.channels.pending", s, ChannelSequencer::pending)
+        .description("publications waiting on this member to be numbered (at most " + ChannelSequencer.MAX_PENDING + ")")
+        .register(stats.registry());
+    sequencer = s;
+    return s;
+  }
+
+  ChannelDeliveries deliveries() {
+    return deliveries;
+  }
+
+  ChannelInterest interest() {
+    return interest;
+  }
+
+  void published(String channel) {
+    stats.channelPublished(config.label(channel));
+  }
+
+  void refusedOverloaded() {
+    refusedOverloaded.increment();
+  }
+
+  void refusedInFlight() {
+    refusedInFlight.increment();
+  }
+
+  /** The member that numbers the channel's publications (this one's id standalone, or while not known). */
+  String ownerOf(String channel) {
+    String owner = backend.ownerOf(channel);
+    return owner == null ? nodes.localId() : owner;
+  }
+
+  /** Whether numbered publications go to {@link ChannelAddresses#CHANNEL_PUBLICATIONS} for other services. */
+  boolean hasFollowers() {
+    return true;
   }
 
   public ChannelConfig config() {
@@ -142,20 +210,48 @@ public final class ChannelService {
     } catch (ChannelError e) {
       return Future.failedFuture(e);
     }
-    long ts = System.currentTimeMillis();
-    return backend.append(channel, rule, json, ts)
-        .recover(e -> {
-          if (e instanceof ChannelError refused) {
-            return Future.failedFuture(refused); // the node is full (113): the client's answer, not a failure
-          }
-          LOG.warn("publication on {} not numbered: {}", channel, e.toString());
-          return Future.failedFuture(new ChannelError(ChannelError.INTERNAL, "the channel's owner did not answer: try again"));
-        })
-        .onSuccess(appended -> {
-          vertx.eventBus().publish(ChannelAddresses.CHANNEL_PUBLICATIONS, new JsonObject().put("channel", channel)
-              .put("seq", appended.seq()).put("epoch", appended.epoch()).put("ts", ts).put("data", data));
-          stats.channelPublished(config.label(channel));
-        });
+    return number(channel, rule, json, System.currentTimeMillis());
+  }
+
+  /** Hands the publication to its channel's owner: this member's sequencer, or another member's over the event bus. */
+  private Future<ChannelBackend.Appended> number(String channel, ChannelRule rule, String json, long ts) {
+    String owner = ownerOf(channel);
+    if (owner.equals(nodes.localId())) {
+      return sequencer.submit(channel, rule, json, ts);
+    }
+    return OwnerRoutes.of(vertx, () -> new OwnerRoutes(vertx, vertx.getOrCreateContext(), OWNER_TIMEOUT_MS, this))
+        .send(owner, channel, rule, json, ts);
+  }
+
+  /** Numbers on this member, whoever owns the channel (Hazelcast's entry processor goes to the owner). */
+  Future<ChannelBackend.Appended> numberLocally(String channel, ChannelRule rule, String json, long ts) {
+    return sequencer.submit(channel, rule, json, ts);
+  }
+
+  void ownerDidNotAnswer(int publications) {
+    ownerTimeouts.increment(publications);
+  }
+
+  /** Publications sent to this member, their channels' owner, to be numbered; the answers in their order. */
+  Future<Buffer> numberHere(Buffer requests) {
+    List<ChannelWire.PublishRequest> batch = ChannelWire.readPublishRequests(requests);
+    List<Future<ChannelBackend.Appended>> numbered = new ArrayList<>(batch.size());
+    for (ChannelWire.PublishRequest r : batch) {
+      try {
+        numbered.add(sequencer.submit(r.channel(), rule(r.channel()), r.dataJson(), r.ts()));
+      } catch (ChannelError e) {
+        numbered.add(Future.failedFuture(e));
+      }
+    }
+    return Future.join(numbered).transform(all -> {
+      Buffer answers = Buffer.buffer(32 * batch.size());
+      for (Future<ChannelBackend.Appended> f : numbered) {
+        ChannelError refused = f.succeeded() ? null
+            : f.cause() instanceof ChannelError e ? e : new ChannelError(ChannelError.INTERNAL, "internal error");
+        ChannelWire.appendAnswer(answers, f.result(), refused);
+      }
+      return Future.succeededFuture(answers);
+    });
   }
 
   /** Whether every number in decoded JSON is finite. */
@@ -196,6 +292,16 @@ public final class ChannelService {
     return backend.history(channel, rule, since, epoch, recent);
   }
 
+  /** A local subscriber joins: this member's interest in the channel is recorded with the history read. */
+  Future<History> subscribe(String channel, ChannelRule rule, long since, String epoch, int recent) {
+    return interest.joined(channel, (node, gen) -> backend.subscribe(channel, rule, since, epoch, recent, node, gen));
+  }
+
+  /** A local subscriber left; the member's interest goes with its last one. */
+  void unsubscribed(String channel) {
+    interest.left(channel);
+  }
+
   /** Adds a client to a presence channel and announces it if it is new. */
   public Future<Void> join(String channel, Client client) {
     return backend.join(channel, client).onSuccess(added -> {
@@ -215,7 +321,9 @@ public final class ChannelService {
   }
 
   void announce(String channel, String event, Client client) {
-    vertx.eventBus().publish(ChannelAddresses.CHANNEL_PUBLICATIONS, new JsonObject().put("channel", channel).put(event, client.toJson()));
+    JsonObject message = new JsonObject().put("channel", channel).put(event, client.toJson());
+    vertx.eventBus().publish(ChannelAddresses.CHANNEL_PRESENCE, message);
+    vertx.eventBus().publish(ChannelAddresses.CHANNEL_PUBLICATIONS, message);
   }
 
   /**

@@ -3,7 +3,6 @@ package io.socketpush.channel;
 import io.socketpush.config.ChannelRule;
 import io.socketpush.core.Publication;
 import io.socketpush.core.Subscriber;
-import io.vertx.core.json.Json;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -95,7 +94,7 @@ public final class ChannelSubscription implements Subscriber {
     if ((history.recovered() || !history.asked()) && !history.missed().isEmpty()) {
       last = history.missed().get(0).seq() - 1;
       for (ChannelLog.Entry e : history.missed()) {
-        pass(new Publication(channel, Publication.Kind.PUBLICATION, Json.decodeValue(e.data()), e.seq(), epoch, e.ts(), receivedAtMs));
+        pass(e.toPublication(channel, epoch, receivedAtMs));
       }
     }
     List<Publication> pending = held;
@@ -106,8 +105,10 @@ public final class ChannelSubscription implements Subscriber {
     return !overflowed;
   }
 
-  /** Passes on nothing more. */
-  public void close() {
+  /** Passes on nothing more; returns false if it was closed already. */
+  public boolean close() {
+    boolean wasOpen = !closed;
     closed = true;
+    return wasOpen;
   }
 }

@@ -2,6 +2,7 @@ package io.socketpush.channel;
 
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -17,6 +18,8 @@ public final class ChannelsVerticle extends VerticleBase {
   private final ChannelService service;
   private MessageConsumer<JsonObject> publish;
   private MessageConsumer<JsonObject> subscribers;
+  private MessageConsumer<Buffer> sequence;
+  private MessageConsumer<Buffer> deliver;
 
   public ChannelsVerticle(ChannelService service) {
     this.service = service;
@@ -24,17 +27,32 @@ public final class ChannelsVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    service.startSequencer(context);
     publish = vertx.eventBus().consumer(ChannelAddresses.CHANNELS_PUBLISH, this::publish);
     subscribers = service.nodes().answer(ChannelAddresses.NODE_SUBSCRIBERS, q -> Future.succeededFuture(service.localSubscribers(q)));
+    String self = service.nodes().localId();
+    sequence = vertx.eventBus().consumer(ChannelAddresses.SEQUENCE + "." + self, this::number);
+    deliver = vertx.eventBus().consumer(ChannelAddresses.DELIVER + "." + self,
+        m -> service.deliveries().deliver(ChannelWire.readDeliveries(m.body(), System.currentTimeMillis())));
     // a sweep of 100,000 channels takes milliseconds: not worth a worker thread
     vertx.setPeriodic(ChannelBackend.sweepPeriodMs(service.config().idleTimeoutMs()), t -> service.backend().forgetIdle());
+    // say again which channels have subscribers here: heals an interest lost with every copy of a log, or
+    // with a log forgotten (evicted) under its subscribers, whose next publication would otherwise go nowhere
+    vertx.setPeriodic(ChannelInterest.PERIOD_MS, t ->
+        service.interest().channels().forEach((channel, gen) -> service.backend().interested(channel, self, gen)));
     service.backend().onOrphans((channel, client) -> context.runOnContext(v -> service.announce(channel, "leave", client)));
-    return Future.join(publish.completion(), subscribers.completion());
+    return Future.join(publish.completion(), subscribers.completion(), sequence.completion(), deliver.completion());
   }
 
   @Override
   public Future<?> stop() {
-    return Future.join(publish.unregister(), subscribers.unregister(), service.backend().close());
+    return Future.join(publish.unregister(), subscribers.unregister(), sequence.unregister(), deliver.unregister(),
+        service.backend().close());
+  }
+
+  /** Publications of channels this member owns, from another member: numbered here, answered in one reply. */
+  private void number(Message<Buffer> message) {
+    service.numberHere(message.body()).onSuccess(message::reply);
   }
 
   private void publish(Message<JsonObject> message) {

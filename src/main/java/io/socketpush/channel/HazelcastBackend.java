@@ -1,5 +1,6 @@
 package io.socketpush.channel;
 
+import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.config.Config;
@@ -8,9 +9,13 @@ import com.hazelcast.config.EvictionPolicy;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MaxSizePolicy;
+import com.hazelcast.config.SplitBrainProtectionConfig;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.IndeterminateOperationStateException;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
 import io.socketpush.config.ChannelConfig;
 import io.socketpush.config.ChannelRule;
 import io.socketpush.core.PushStats;
@@ -54,6 +59,11 @@ public final class HazelcastBackend implements ChannelBackend {
   public static final String LOGS = "socket-push.channels";
   /** Hazelcast map of presence lists: channel name → client id → {@link Client}. */
   public static final String PRESENCE = "socket-push.presence";
+  /** Hazelcast split-brain protection of {@value #LOGS}: see {@link #configureMaps}. */
+  static final String QUORUM = "socket-push.channels.quorum";
+  /** A read whose owner left mid-way is asked again this often, this long apart: Hazelcast's own retry pause. */
+  private static final int READ_ATTEMPTS = 5;
+  private static final long READ_RETRY_MS = 500;
 
   /** The member attribute in which vertx-hazelcast keeps a member's Vert.x node id. */
   static final String VERTX_NODE_ID = "__vertx.nodeId";
@@ -65,6 +75,8 @@ public final class HazelcastBackend implements ChannelBackend {
   private final IMap<String, ChannelLog> logs;
   private final IMap<String, LinkedHashMap<String, Client>> presence;
   private final PushStats stats;
+  /** The members this one must see to number publications ({@link #configureMaps}); 1: no protection. */
+  private final int quorum;
   private UUID membershipListener;
 
   public HazelcastBackend(Vertx vertx, HazelcastInstance hazelcast, PushStats stats) {
@@ -73,6 +85,8 @@ public final class HazelcastBackend implements ChannelBackend {
     this.logs = hazelcast.getMap(LOGS);
     this.presence = hazelcast.getMap(PRESENCE);
     this.stats = stats;
+    SplitBrainProtectionConfig protection = hazelcast.getConfig().getSplitBrainProtectionConfigs().get(QUORUM);
+    this.quorum = protection != null && protection.isEnabled() ? protection.getMinimumClusterSize() : 1;
     stats.channelStore(() -> logs.getLocalMapStats().getOwnedEntryCount(),
         () -> logs.getLocalMapStats().getExpirationCount(), () -> logs.getLocalMapStats().getEvictionCount());
   }
@@ -84,15 +98,34 @@ public final class HazelcastBackend implements ChannelBackend {
    * {@code idleTimeoutMs} unused. Kept as objects: every change is an entry processor, which then runs on the
    * stored log itself, on the owner and on the backup, instead of deserialising and serialising the whole
    * history (up to historySize entries) twice per publication.
+   *
+   * <p>With a {@code quorum} above 1 the logs are split-brain protected: a member that sees fewer members
+   * than that (the minority side of a network partition) runs no change on them (every access is an entry
+   * processor, a write), so it numbers no publication the majority does not know of; it refuses with
+   * {@link ChannelError#NO_QUORUM} instead (docs/partitions.md, with the window before it notices). Presence
+   * lists are not protected: they are not numbered, and both sides' lists are merged after the heal.
    */
-  public static void configureMaps(Config config, ChannelConfig channels) {
-    config.addMapConfig(new MapConfig(LOGS).setBackupCount(1).setAsyncBackupCount(0)
+  public static void configureMaps(Config config, ChannelConfig channels, int quorum) {
+    MapConfig logs = new MapConfig(LOGS).setBackupCount(1).setAsyncBackupCount(0);
+    if (quorum > 1) {
+      config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true, quorum)
+          .setProtectOn(SplitBrainProtectionOn.READ_WRITE));
+      logs.setSplitBrainProtectionName(QUORUM);
+      // Until a side notices the cut (5 s without heartbeats) it still has its quorum, and Hazelcast
+      // acknowledges a write whose backup never answered once the backup timeout passes: an owner cut off
+      // alone would acknowledge publications the other side never gets. With this, such a write (and one
+      // whose owner left mid-way, instead of being run again elsewhere) fails, indeterminate, as error 100.
+      // A Hazelcast-wide setting: Vert.x's own maps fail the same way instead of acknowledging half-done.
+      config.setProperty("hazelcast.operation.fail.on.indeterminate.state", "true");
+    }
+    config.addMapConfig(logs
         .setInMemoryFormat(InMemoryFormat.OBJECT)
         .setMaxIdleSeconds((int) Math.max(1, (channels.idleTimeoutMs() + 999) / 1000))
         .setEvictionConfig(new EvictionConfig().setEvictionPolicy(EvictionPolicy.LRU)
             .setMaxSizePolicy(MaxSizePolicy.PER_NODE).setSize(channels.maxChannels())));
     config.addMapConfig(new MapConfig(PRESENCE).setBackupCount(1).setAsyncBackupCount(0)
         .setInMemoryFormat(InMemoryFormat.OBJECT));
+    config.getSerializationConfig().addDataSerializableFactory(LogOperations.FACTORY_ID, new LogOperations());
   }
 
   /**
@@ -113,14 +146,90 @@ public final class HazelcastBackend implements ChannelBackend {
   }
 
   @Override
-  public Future<Appended> append(String channel, ChannelRule rule, String data, long ts) {
-    return onCaller(logs.submitToKey(channel, new Append(data, ts, rule.historySize(), rule.historyTtlMs(), ChannelLog.newEpoch())));
+  public Future<Numbered> appendAll(String channel, ChannelRule rule, String[] data, long[] ts) {
+    return onCaller(logs.submitToKey(channel, new LogOperations.AppendBatch(data, ts, rule.historySize(), rule.historyTtlMs())))
+        .recover(HazelcastBackend::noQuorum)
+        .compose(answer -> quorumLostMeanwhile()
+            ? Future.failedFuture(new ChannelError(ChannelError.INTERNAL,
+                "not known whether it was numbered: this member lost sight of the majority while it ran; check before publishing again"))
+            : Future.succeededFuture(answer.toNumbered()));
+  }
+
+  @Override
+  public String ownerOf(String channel) {
+    Member owner = hazelcast.getPartitionService().getPartition(channel).getOwner();
+    return owner == null ? null : owner.getAttribute(VERTX_NODE_ID);
   }
 
   @Override
   public Future<History> history(String channel, ChannelRule rule, long since, String epoch, int recent) {
-    return onCaller(logs.submitToKey(channel, new Read(since, epoch, recent, System.currentTimeMillis(), rule.historyTtlMs(),
-        ChannelLog.newEpoch())));
+    return read(channel, new Read(since, epoch, recent, System.currentTimeMillis(), rule.historyTtlMs(), ChannelLog.newEpoch(), null, 0),
+        READ_ATTEMPTS);
+  }
+
+  @Override
+  public Future<History> subscribe(String channel, ChannelRule rule, long since, String epoch, int recent, String node, long gen) {
+    return read(channel, new Read(since, epoch, recent, System.currentTimeMillis(), rule.historyTtlMs(),
+        ChannelLog.newEpoch(), node, gen), READ_ATTEMPTS);
+  }
+
+  @Override
+  public Future<Void> unsubscribe(String channel, String node, long gen) {
+    return onCaller(logs.submitToKey(channel, new LogOperations.Interest(node, gen, false, null, System.currentTimeMillis()))).mapEmpty();
+  }
+
+  @Override
+  public Future<Void> interested(String channel, String node, long gen) {
+    return onCaller(logs.submitToKey(channel, new LogOperations.Interest(node, gen, true, null, System.currentTimeMillis()))).mapEmpty();
+  }
+
+  /**
+   * Whether this member now sees fewer members than the quorum. The protection learns of a membership change a
+   * moment after the partition table does: in between, an append on a partition this member owns runs with no
+   * backup left to copy it to and is not refused, so it would be acknowledged, then lost at the merge
+   * (docs/partitions.md, gap 1). Checked once the append is answered, which only happens on this side.
+   */
+  private boolean quorumLostMeanwhile() {
+    return quorum > 1 && hazelcast.getCluster().getMembers().size() < quorum;
+  }
+
+  /**
+   * A read is safe to run twice (it only ever creates a missing log, the same way), so one that failed because
+   * the channel's owner left mid-way is asked again, of the new owner, where Hazelcast itself no longer retries
+   * ({@code fail.on.indeterminate.state}, see {@link #configureMaps}).
+   */
+  private Future<History> read(String channel, Read read, int attempts) {
+    return onCaller(logs.submitToKey(channel, read)).recover(e -> attempts > 1 && indeterminate(e)
+        ? vertx.timer(READ_RETRY_MS).compose(t -> read(channel, read, attempts - 1))
+        : noQuorum(e));
+  }
+
+  private static boolean indeterminate(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof IndeterminateOperationStateException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A refusal by the split-brain protection becomes {@link ChannelError#NO_QUORUM} (nothing was numbered); a write
+   * whose copies were not all confirmed becomes {@link ChannelError#INTERNAL} (it may or may not have been); anything
+   * else stays as it is.
+   */
+  static <T> Future<T> noQuorum(Throwable failure) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (cause instanceof SplitBrainProtectionException) {
+        return Future.failedFuture(new ChannelError(ChannelError.NO_QUORUM,
+            "this member cannot reach a majority of the cluster: nothing is numbered here until it can; try again"));
+      }
+      if (cause instanceof IndeterminateOperationStateException) {
+        return Future.failedFuture(new ChannelError(ChannelError.INTERNAL,
+            "not known whether it was numbered: the channel's owner or its backup was cut off mid-way; check before publishing again"));
+      }
+    }
+    return Future.failedFuture(failure);
   }
 
   @Override
@@ -194,32 +303,22 @@ public final class HazelcastBackend implements ChannelBackend {
   }
 
   /**
-   * Numbers and keeps one publication; runs on the channel's owner and then, identically, on its
-   * backup: so everything it uses comes in its fields (the epoch of a new log too), nothing from a
-   * clock or a random source.
-   */
-  record Append(String data, long ts, int historySize, long ttlMs, String freshEpoch)
-      implements EntryProcessor<String, ChannelLog, Appended> {
-    @Override
-    public Appended process(Map.Entry<String, ChannelLog> entry) {
-      ChannelLog log = entry.getValue() == null ? new ChannelLog(freshEpoch) : entry.getValue();
-      long seq = log.append(data, ts, historySize, ttlMs);
-      entry.setValue(log);
-      return new Appended(log.epoch(), seq);
-    }
-  }
-
-  /**
    * Reads the position and what was missed; creates the log if there is none, so the epoch a
-   * subscriber is told is the one its publications will carry.
+   * subscriber is told is the one its publications will carry. With a {@code node}, records in the same
+   * step that this member has subscribers: a publication is then either in the history read or sent to it.
+   * (Java-serialised: a subscribe, not the publication path.)
    */
-  record Read(long since, String epoch, int recent, long nowMs, long ttlMs, String freshEpoch)
+  record Read(long since, String epoch, int recent, long nowMs, long ttlMs, String freshEpoch, String node, long gen)
       implements EntryProcessor<String, ChannelLog, History> {
     @Override
     public History process(Map.Entry<String, ChannelLog> entry) {
       ChannelLog log = entry.getValue();
       if (log == null) {
-        log = new ChannelLog(freshEpoch);
+        log = new ChannelLog(freshEpoch, nowMs);
+        entry.setValue(log);
+      }
+      if (node != null) {
+        log.interested(node, gen);
         entry.setValue(log);
       }
       return log.since(since, epoch, recent, nowMs, ttlMs);
@@ -227,7 +326,8 @@ public final class HazelcastBackend implements ChannelBackend {
 
     @Override
     public EntryProcessor<String, ChannelLog, History> getBackupProcessor() {
-      return new CreateOnly(freshEpoch); // the backup needs the log a read creates, nothing else of the read
+      // the backup needs the log a read creates and the interest it records, nothing else of the read
+      return node == null ? new CreateOnly(freshEpoch, nowMs) : new InterestBackup(new LogOperations.Interest(node, gen, true, freshEpoch, nowMs));
     }
   }
 
@@ -243,12 +343,21 @@ public final class HazelcastBackend implements ChannelBackend {
     }
   }
 
-  record CreateOnly(String freshEpoch) implements EntryProcessor<String, ChannelLog, History> {
+  record CreateOnly(String freshEpoch, long nowMs) implements EntryProcessor<String, ChannelLog, History> {
     @Override
     public History process(Map.Entry<String, ChannelLog> entry) {
       if (entry.getValue() == null) {
-        entry.setValue(new ChannelLog(freshEpoch));
+        entry.setValue(new ChannelLog(freshEpoch, nowMs));
       }
+      return null;
+    }
+  }
+
+  /** A read's backup half when it records interest: typed as the read is, for Hazelcast's generics. */
+  record InterestBackup(LogOperations.Interest interest) implements EntryProcessor<String, ChannelLog, History> {
+    @Override
+    public History process(Map.Entry<String, ChannelLog> entry) {
+      interest.process(entry);
       return null;
     }
   }

@@ -59,16 +59,18 @@ public final class LocalBackend implements ChannelBackend {
     }
   }
 
+  private static final String[] THIS_NODE = {"local"};
+
   @Override
-  public Future<Appended> append(String channel, ChannelRule rule, String data, long ts) {
+  public Future<Numbered> appendAll(String channel, ChannelRule rule, String[] data, long[] ts) {
     try {
       while (true) {
         Held held = logs.acquire(channel, Held::new);
         synchronized (held) {
           if (!held.forgotten) {
             held.used(logs.clock().millis(), rule.historyTtlMs());
-            return Future.succeededFuture(new Appended(held.log.epoch(),
-                held.log.append(data, ts, rule.historySize(), rule.historyTtlMs())));
+            return Future.succeededFuture(new Numbered(held.log.epoch(),
+                held.log.appendAll(data, ts, rule.historySize(), rule.historyTtlMs()), THIS_NODE));
           }
         }
       }

@@ -32,6 +32,11 @@ public final class ClusterNodes {
     this.cluster = VertxInternals.clusterManager(vertx);
   }
 
+  /** Whether this node is a member of a cluster (else standalone). */
+  public boolean clustered() {
+    return cluster != null;
+  }
+
   /** This member's id: the Hazelcast member UUID in a cluster, {@code local} standalone. */
   public String localId() {
     return cluster == null ? "local" : cluster.getNodeId();

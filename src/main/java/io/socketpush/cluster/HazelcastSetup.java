@@ -19,8 +19,26 @@ public final class HazelcastSetup {
    */
   static final int MAX_NO_HEARTBEAT_SECONDS = 5;
   static final int HEARTBEAT_INTERVAL_SECONDS = 1;
+  /**
+   * After a network partition heals, the two sides find each other and the smaller merges into the
+   * larger on the next merge check: the first this long after start, then every as long (Hazelcast's
+   * defaults, 300 and 120 s, would leave two clusters side by side for minutes). A check is one join
+   * request to each listed member that is not in the cluster.
+   */
+  static final int MERGE_CHECK_SECONDS = 5;
 
   private HazelcastSetup() {
+  }
+
+  /**
+   * The members a side of a network partition must see to go on numbering publications: a majority of
+   * the members listed in {@code cluster.members}, so at most one side of a split has it. Fewer than three
+   * listed (or Kubernetes discovery, whose size is not known here): 1, no protection, since a majority of
+   * two would stop every write when either member fails (docs/partitions.md).
+   */
+  public static int quorum(ClusterConfig cluster) {
+    int listed = cluster.discovery().equals("kubernetes") ? 0 : cluster.members().size();
+    return listed >= 3 ? listed / 2 + 1 : 1;
   }
 
   public static Config config(ClusterConfig cluster) {
@@ -34,7 +52,13 @@ public final class HazelcastSetup {
     config.setProperty("hazelcast.max.no.heartbeat.seconds", String.valueOf(MAX_NO_HEARTBEAT_SECONDS));
     // the master waits this long for more members before admitting one: 5 s by default
     config.setProperty("hazelcast.wait.seconds.before.join", "1");
+    config.setProperty("hazelcast.merge.first.run.delay.seconds", String.valueOf(MERGE_CHECK_SECONDS));
+    config.setProperty("hazelcast.merge.next.run.delay.seconds", String.valueOf(MERGE_CHECK_SECONDS));
+    // listen on cluster.host only, and connect to other members from it too: otherwise the kernel picks
+    // the source (on lo, the destination's own address), and a rule on member addresses (docs/partitions.md)
+    // or a firewall between hosts with several addresses cannot tell the members apart
     config.setProperty("hazelcast.socket.bind.any", "false");
+    config.setProperty("hazelcast.socket.client.bind.any", "false");
 
     NetworkConfig network = config.getNetworkConfig();
     network.setPort(cluster.port()).setPortAutoIncrement(false);

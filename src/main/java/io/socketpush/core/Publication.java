@@ -6,15 +6,16 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
-import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
  * One message on one channel, as it reaches a hub: a publication (numbered by {@link #seq()} within
  * its channel), or a presence event (a client joined or left; not numbered). Each wire format a
- * transport needs is encoded at most once per publication and the same bytes are written to every
- * subscriber.
+ * transport needs is encoded once per publication (rarely twice, when two threads race for it: the
+ * same bytes either way) and the same bytes are written to every subscriber. One publication may be
+ * handed to every event loop of a node: its encodings are safe to share.
  */
 public final class Publication {
   /** What a hub carries; PRESENCE is a summary of the joins and leaves left out over a channel's presence limit. */
@@ -27,7 +28,7 @@ public final class Publication {
   private final String epoch;
   private final long ts;
   private final long receivedAtMs;
-  private final Map<Function<Publication, ByteBuf>, ByteBuf> encoded = new IdentityHashMap<>(2);
+  private final Map<Function<Publication, ByteBuf>, ByteBuf> encoded = new ConcurrentHashMap<>(4);
 
   /** A time tick or a bench message: data is a JSON object, seq {@code 0} when it has none. */
   public Publication(String channel, JsonObject data, long ts, long receivedAtMs) {
@@ -57,7 +58,17 @@ public final class Publication {
     return kind;
   }
 
-  /** The data: a {@link JsonObject} for ticks, any JSON value on other channels. */
+  /**
+   * A channel publication whose data is already JSON text (as numbered and kept): it is never parsed,
+   * its bytes are copied into each wire format as they are.
+   */
+  public static Publication ofJson(String channel, long seq, String epoch, long ts, long receivedAtMs, ByteBuf dataJson) {
+    Publication p = new Publication(channel, Kind.PUBLICATION, null, seq, epoch, ts, receivedAtMs);
+    p.encoded.put(DATA_JSON, Unpooled.unreleasableBuffer(dataJson));
+    return p;
+  }
+
+  /** The data: a {@link JsonObject} for ticks, any JSON value on other channels (null if made {@link #ofJson}). */
   public Object data() {
     return data;
   }
@@ -90,7 +101,16 @@ public final class Publication {
    * {@link ByteBuf#duplicate() duplicate}: the buffer itself is shared by every subscriber.
    */
   public ByteBuf encoded(Function<Publication, ByteBuf> format) {
-    return encoded.computeIfAbsent(format, f -> Unpooled.unreleasableBuffer(f.apply(this)));
+    // not computeIfAbsent: a format built on another (a frame around the JSON) would update the map recursively
+    ByteBuf done = encoded.get(format);
+    if (done == null) {
+      done = Unpooled.unreleasableBuffer(format.apply(this));
+      ByteBuf raced = encoded.putIfAbsent(format, done);
+      if (raced != null) {
+        done = raced;
+      }
+    }
+    return done;
   }
 
   private static final Function<Publication, ByteBuf> DATA_JSON =

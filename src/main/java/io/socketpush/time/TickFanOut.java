@@ -12,9 +12,10 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Takes each tick from the event bus and hands it to the hub of its event loop. One consumer per HTTP
- * verticle instance, never one per socket. A tick whose {@code ts} is not above the last one seen is
- * dropped here, so no subscriber ever gets a duplicate or a clock that goes backwards, even if two
- * tickers briefly overlap during a failover.
+ * verticle instance, never one per socket. A tick whose period ({@code seq}, {@code ts / tick.periodMs})
+ * is not above the last one delivered is dropped here, so no subscriber ever gets a tick twice or a clock
+ * that goes backwards, even while two tickers overlap: during a failover, or when the two sides of a
+ * network partition, each with its ticker, merge again (docs/partitions.md).
  */
 public final class TickFanOut {
   public static final String CHANNEL = "time";
@@ -59,8 +60,8 @@ public final class TickFanOut {
   private void onTick(Message<JsonObject> message) {
     JsonObject tick = message.body();
     Long ts = tick.getLong("ts");
-    if (ts == null || ts <= lastTs) {
-      return;
+    if (ts == null || ts / periodMs <= lastTs / periodMs) {
+      return; // not a later period than the last: a second ticker's tick for a period already delivered
     }
     if (lastTs != 0 && ts - lastTs > periodMs * 3 / 2) {
       // ticks missed, e.g. while the ticker failed over; rounded, as ticks land a few ms after their boundary

@@ -63,6 +63,25 @@ public final class TickerVerticle extends VerticleBase {
     return follower.unregister();
   }
 
+  /**
+   * Stops publishing without releasing the lock, and campaigns again: for a member whose cluster merged
+   * into another after a network partition. The lock it took while cut off lived only on its own side and
+   * is gone; the other side's leader holds the real one, and a release here would free that one (Vert.x's
+   * Hazelcast lock is released by force, whoever holds it), letting a third ticker start. Any thread.
+   */
+  public void forgetLead() {
+    context.runOnContext(v -> {
+      if (lock == null || stopped) {
+        return;
+      }
+      lock = null;
+      stats.leadingTicker(false);
+      LOG.info("this node's cluster merged into another: it stops publishing the time ticks and asks for the lock again");
+      vertx.cancelTimer(timer);
+      timer = vertx.setTimer(leaderPollMs, t -> campaign());
+    });
+  }
+
   /** Whether this node is the one that publishes. */
   public boolean leading() {
     return lock != null;
@@ -104,7 +123,7 @@ public final class TickerVerticle extends VerticleBase {
   }
 
   private void tick() {
-    if (stopped) {
+    if (stopped || lock == null) {
       return;
     }
     long ts = Math.max(System.currentTimeMillis(), lastTs + 1);

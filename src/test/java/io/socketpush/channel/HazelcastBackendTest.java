@@ -111,6 +111,7 @@ class HazelcastBackendTest {
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
     join.getTcpIpConfig().setEnabled(true).addMember("127.0.0.1:" + port).addMember("127.0.0.1:" + other);
+    HazelcastBackend.configureMaps(config, io.socketpush.config.ServiceConfig.from(io.socketpush.config.ConfigSources.of(new io.vertx.core.json.JsonObject())).channels(), 1); // as a member's: the maps and the serializers of their operations
     return config;
   }
 

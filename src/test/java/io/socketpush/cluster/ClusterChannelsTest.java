@@ -43,7 +43,8 @@ class ClusterChannelsTest {
   static void formCluster() throws Exception {
     cluster = TestCluster.start(3, new JsonObject()
         .put("channels", new JsonObject().put("publishesPerSecond", 10_000).put("requestsPerSecond", 10_000)
-            .put("maxChannels", MAX_CHANNELS)));
+            .put("maxChannels", MAX_CHANNELS))
+        .put("limits", new JsonObject().put("apiPublishesPerSecondPerIp", 0))); // the flood comes from one address
   }
 
   @AfterAll
@@ -159,48 +160,8 @@ class ClusterChannelsTest {
 
   @Test
   @Order(4)
-  void whenAMemberDiesItsClientsLeaveThePresenceLists() throws Exception {
-    String channel = "chat:" + UUID.randomUUID();
-    List<ProtocolClient> people = new ArrayList<>();
-    for (int i = 0; i < 3; i++) {
-      ProtocolClient c = client(cluster.members.get(i), "person" + i);
-      assertNull(c.subscribe(channel).getValue("error"));
-      people.add(c);
-    }
-    Await.until(() -> count(people.get(0), channel) == 3, 10_000);
-    String deadNode = cluster.members.get(2).hazelcast().getNodeId();
-    cluster.kill(cluster.members.get(2));
-    for (ProtocolClient survivor : people.subList(0, 2)) {
-      JsonObject left = nextEvent(survivor, "leave", "person2");
-      assertNotNull(left);
-    }
-    JsonObject presence = people.get(0).call(new JsonObject().put("op", "presence").put("channel", channel)).getJsonObject("result");
-    assertEquals(2, presence.getInteger("count"), presence.encode());
-
-    // a join the dead member sent just before it died, reaching the channel's owner after the cleanup: each
-    // survivor runs its own first pass, so wait until both have, or the later one would find it instead
-    Thread.sleep(2_000);
-    Client ghost = new Client("ghost-client", null, "ghost", deadNode);
-    IMap<String, LinkedHashMap<String, Client>> lists = cluster.members.get(0).hazelcast().getHazelcastInstance()
-        .getMap(HazelcastBackend.PRESENCE);
-    lists.executeOnKey(channel, (EntryProcessor<String, LinkedHashMap<String, Client>, Boolean>) entry -> {
-      LinkedHashMap<String, Client> clients = entry.getValue();
-      clients.put(ghost.id(), ghost);
-      entry.setValue(clients);
-      return true;
-    });
-    for (ProtocolClient survivor : people.subList(0, 2)) {
-      assertNotNull(nextEvent(survivor, "leave", "ghost"), "the late join is found by the second pass and announced as leaving");
-    }
-    JsonArray listed = people.get(0).call(new JsonObject().put("op", "presence").put("channel", channel)).getJsonObject("result")
-        .getJsonArray("clients");
-    assertEquals(List.of("person0", "person1"), listed.stream().map(c -> ((JsonObject) c).getString("name")).sorted().toList());
-    Await.until(() -> cluster.members.stream().allMatch(m -> m.stats().getJsonObject("cluster").getInteger("members") == 2), 15_000);
-  }
-
-  @Test
-  @Order(5)
   void historyAndNumberingSurviveTheLossOfTheChannelsOwner() throws Exception {
+    // before the presence test's loss: losing the owner leaves two of three, a majority (docs/partitions.md)
     // a backup exists once the partitions have settled after the last member loss (Hazelcast migrates them)
     cluster.awaitSafe();
     String channel = "chat:" + UUID.randomUUID();
@@ -221,6 +182,49 @@ class ClusterChannelsTest {
       assertEquals(seq, back.nextPublication(10_000).getLong("seq"));
     }
     assertEquals(6, publisher.publish(channel, 6).getJsonObject("result").getLong("seq"), "numbering goes on");
+  }
+
+  @Test
+  @Order(5)
+  void whenAMemberDiesItsClientsLeaveThePresenceLists() throws Exception {
+    String channel = "chat:" + UUID.randomUUID();
+    // the members left after the previous test's loss: one more dies here, presence is not quorum-protected
+    int n = cluster.members.size();
+    List<ProtocolClient> people = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      ProtocolClient c = client(cluster.members.get(i), "person" + i);
+      assertNull(c.subscribe(channel).getValue("error"));
+      people.add(c);
+    }
+    Await.until(() -> count(people.get(0), channel) == n, 10_000);
+    String deadNode = cluster.members.get(n - 1).hazelcast().getNodeId();
+    cluster.kill(cluster.members.get(n - 1));
+    for (ProtocolClient survivor : people.subList(0, n - 1)) {
+      JsonObject left = nextEvent(survivor, "leave", "person" + (n - 1));
+      assertNotNull(left);
+    }
+    JsonObject presence = people.get(0).call(new JsonObject().put("op", "presence").put("channel", channel)).getJsonObject("result");
+    assertEquals(n - 1, presence.getInteger("count"), presence.encode());
+
+    // a join the dead member sent just before it died, reaching the channel's owner after the cleanup: each
+    // survivor runs its own first pass, so wait until both have, or the later one would find it instead
+    Thread.sleep(2_000);
+    Client ghost = new Client("ghost-client", null, "ghost", deadNode);
+    IMap<String, LinkedHashMap<String, Client>> lists = cluster.members.get(0).hazelcast().getHazelcastInstance()
+        .getMap(HazelcastBackend.PRESENCE);
+    lists.executeOnKey(channel, (EntryProcessor<String, LinkedHashMap<String, Client>, Boolean>) entry -> {
+      LinkedHashMap<String, Client> clients = entry.getValue();
+      clients.put(ghost.id(), ghost);
+      entry.setValue(clients);
+      return true;
+    });
+    for (ProtocolClient survivor : people.subList(0, n - 1)) {
+      assertNotNull(nextEvent(survivor, "leave", "ghost"), "the late join is found by the second pass and announced as leaving");
+    }
+    JsonArray listed = people.get(0).call(new JsonObject().put("op", "presence").put("channel", channel)).getJsonObject("result")
+        .getJsonArray("clients");
+    assertEquals(java.util.stream.IntStream.range(0, n - 1).mapToObj(i -> "person" + i).toList(), listed.stream().map(c -> ((JsonObject) c).getString("name")).sorted().toList());
+    Await.until(() -> cluster.members.stream().allMatch(m -> m.stats().getJsonObject("cluster").getInteger("members") == n - 1), 15_000);
   }
 
   private static TestCluster.Member owner(String channel) {

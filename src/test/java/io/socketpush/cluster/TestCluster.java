@@ -30,6 +30,9 @@ import java.util.stream.Collectors;
 final class TestCluster {
   final List<Member> members = new CopyOnWriteArrayList<>();
   final Vertx clientVertx = Vertx.vertx();
+  private String name;
+  private String seeds;
+  private JsonObject conf;
 
   record Member(Vertx vertx, SocketPush app, Vertx clientVertx) {
     int port() {
@@ -59,15 +62,12 @@ final class TestCluster {
       ports.add(freePort());
     }
     String seeds = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+    cluster.name = name;
+    cluster.seeds = seeds;
+    cluster.conf = conf;
     List<Future<Member>> starting = new ArrayList<>();
     for (int port : ports) {
-      JsonObject memberConf = new JsonObject()
-          .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1))
-          .mergeIn(conf.copy(), true)
-          .put("cluster", new JsonObject().put("enabled", true).put("name", name).put("port", port).put("members", seeds));
-      ServiceConfig config = ServiceConfig.from(ConfigSources.of(memberConf));
-      starting.add(VertxFactory.create(config.cluster(), config.channels())
-          .compose(vertx -> SocketPush.start(vertx, config).map(app -> new Member(vertx, app, cluster.clientVertx))));
+      starting.add(cluster.startMember(port));
     }
     Future.all(starting).await(60, TimeUnit.SECONDS);
     starting.forEach(f -> cluster.members.add(f.result()));
@@ -76,6 +76,23 @@ final class TestCluster {
         .allMatch(m -> m.stats().getJsonObject("cluster").getInteger("members") == size), 30_000);
     cluster.awaitSafe();
     return cluster;
+  }
+
+  private Future<Member> startMember(int port) {
+    JsonObject memberConf = new JsonObject()
+        .put("http", new JsonObject().put("host", "127.0.0.1").put("port", 0).put("instances", 1))
+        .mergeIn(conf.copy(), true)
+        .put("cluster", new JsonObject().put("enabled", true).put("name", name).put("port", port).put("members", seeds));
+    ServiceConfig config = ServiceConfig.from(ConfigSources.of(memberConf));
+    return VertxFactory.create(config.cluster(), config.channels())
+        .compose(vertx -> SocketPush.start(vertx, config).map(app -> new Member(vertx, app, clientVertx)));
+  }
+
+  /** Starts one more member, which joins through the first members' addresses; returns once it runs. */
+  Member add() throws Exception {
+    Member member = startMember(freePort()).await(60, TimeUnit.SECONDS);
+    members.add(member);
+    return member;
   }
 
   /** Waits until every partition has its owner and its backup in place (no migration going on). */

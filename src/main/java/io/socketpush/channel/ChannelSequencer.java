@@ -1,0 +1,215 @@
+package io.socketpush.channel;
+
+import io.netty.buffer.Unpooled;
+import io.socketpush.config.ChannelRule;
+import io.socketpush.core.Publication;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Numbers the publications of the channels this member owns, and sends each one, once, to the members
+ * that have subscribers of its channel. Lives on one context (the channels verticle's event loop): a
+ * publication made on this member is handed to it, one made elsewhere arrives on
+ * {@link ChannelAddresses#SEQUENCE}{@code .<nodeId>}.
+ *
+ * <p>Per channel, one batch at a time is numbered (one entry processor on the owner's partition and one
+ * synchronous backup for all the publications that came meanwhile), so batches stay in order and a
+ * publication is acknowledged only once it and its number are on two members. Then one message per
+ * interested member carries the pass's publications of every channel, already in their wire bytes.
+ *
+ * <p>Bounded: at most {@link #MAX_PENDING} publications wait here; beyond, a publish is refused at once
+ * with 111 (the owner is overloaded), never queued without bound.
+ */
+final class ChannelSequencer {
+  private static final Logger LOG = LoggerFactory.getLogger(ChannelSequencer.class);
+  /** Publications waiting to be numbered on this member, over all its channels: beyond, refusals (111). */
+  static final int MAX_PENDING = 20_000;
+  /** The most publications of one channel numbered in one operation. */
+  static final int MAX_BATCH = 512;
+
+  private final Vertx vertx;
+  private final Context context;
+  private final ChannelBackend backend;
+  private final ChannelService service;
+  private final boolean clustered;
+  private final Map<String, Queue> queues = new HashMap<>();
+  private final Map<String, Buffer> outbox = new HashMap<>();
+  private List<Publication> localOut = new ArrayList<>();
+  private boolean flushScheduled;
+  private int pending;
+
+  private record Pending(String data, long ts, Promise<ChannelBackend.Appended> done) {
+  }
+
+  private static final class Queue {
+    final String channel;
+    final ChannelRule rule;
+    final ArrayDeque<Pending> waiting = new ArrayDeque<>();
+    boolean numbering;
+
+    Queue(String channel, ChannelRule rule) {
+      this.channel = channel;
+      this.rule = rule;
+    }
+  }
+
+  /** @param context where it runs; {@code clustered}: batch and route (standalone numbers at once on the caller's thread) */
+  ChannelSequencer(Vertx vertx, Context context, ChannelBackend backend, ChannelService service, boolean clustered) {
+    this.vertx = vertx;
+    this.context = context;
+    this.backend = backend;
+    this.service = service;
+    this.clustered = clustered;
+  }
+
+  /** Publications waiting to be numbered (the bounded queue's metric). */
+  int pending() {
+    return pending;
+  }
+
+  /** Numbers a publication of a channel this member owns; completes on the caller's context. */
+  Future<ChannelBackend.Appended> submit(String channel, ChannelRule rule, String data, long ts) {
+    if (!clustered) {
+      // standalone: the log is in this node's memory, appended under its lock on the caller's thread
+      return backend.appendAll(channel, rule, new String[] {data}, new long[] {ts}).map(n -> {
+        service.deliveries().deliver(List.of(publication(channel, n.epoch(), n.first(), ts, data.getBytes(StandardCharsets.UTF_8))));
+        service.published(channel);
+        followers(channel, n.epoch(), n.first(), ts, data);
+        return new ChannelBackend.Appended(n.epoch(), n.first());
+      });
+    }
+    Context caller = vertx.getOrCreateContext();
+    Promise<ChannelBackend.Appended> done = Promise.promise();
+    if (caller == context) {
+      enqueue(channel, rule, data, ts, done);
+      return done.future();
+    }
+    Promise<ChannelBackend.Appended> answered = Promise.promise(); // completed on the caller's context
+    done.future().onComplete(result -> caller.runOnContext(v -> answered.handle(result)));
+    context.runOnContext(v -> enqueue(channel, rule, data, ts, done));
+    return answered.future();
+  }
+
+  private void enqueue(String channel, ChannelRule rule, String data, long ts, Promise<ChannelBackend.Appended> done) {
+    if (pending >= MAX_PENDING) {
+      service.refusedOverloaded();
+      done.fail(new ChannelError(ChannelError.TOO_MANY_REQUESTS, "the channel's owner is overloaded: try again later"));
+      return;
+    }
+    Queue q = queues.computeIfAbsent(channel, c -> new Queue(c, rule));
+    q.waiting.add(new Pending(data, ts, done));
+    pending++;
+    if (!q.numbering) {
+      number(q);
+    }
+  }
+
+  /** Numbers what waits on one channel, in one operation; the next batch starts when it is done. */
+  private void number(Queue q) {
+    int n = Math.min(q.waiting.size(), MAX_BATCH);
+    Pending[] batch = new Pending[n];
+    String[] data = new String[n];
+    long[] ts = new long[n];
+    for (int i = 0; i < n; i++) {
+      batch[i] = q.waiting.poll();
+      data[i] = batch[i].data();
+      ts[i] = batch[i].ts();
+    }
+    q.numbering = true;
+    backend.appendAll(q.channel, q.rule, data, ts).onComplete(done -> {
+      pending -= n;
+      q.numbering = false;
+      if (done.succeeded()) {
+        numbered(q.channel, batch, done.result());
+      } else {
+        ChannelError error;
+        if (done.cause() instanceof ChannelError refused) {
+          error = refused; // the node is full (113): the client's answer, not a failure
+        } else {
+          LOG.warn("{} publications on {} not numbered: {}", n, q.channel, done.cause().toString());
+          error = new ChannelError(ChannelError.INTERNAL, "the channel's owner did not answer: try again");
+        }
+        for (Pending p : batch) {
+          p.done().fail(error);
+        }
+      }
+      if (!q.waiting.isEmpty()) {
+        number(q);
+      } else {
+        queues.remove(q.channel);
+      }
+    });
+  }
+
+  /** Acknowledges a numbered batch, then queues it for every member with subscribers (this one too). */
+  private void numbered(String channel, Pending[] batch, ChannelBackend.Numbered n) {
+    Set<String> members = null;
+    String self = service.nodes().localId();
+    for (int i = 0; i < batch.length; i++) {
+      Pending p = batch[i];
+      long seq = n.first() + i;
+      p.done().complete(new ChannelBackend.Appended(n.epoch(), seq));
+      service.published(channel);
+      byte[] bytes = p.data().getBytes(StandardCharsets.UTF_8);
+      String[] targets = n.interested();
+      if (targets == null) { // a log made anew: who has subscribers is not all known yet, so every member
+        targets = service.nodes().members().toArray(new String[0]);
+      }
+      for (String node : targets) {
+        if (node.equals(self)) {
+          localOut.add(publication(channel, n.epoch(), seq, p.ts(), bytes));
+        } else {
+          if (members == null) {
+            members = new HashSet<>(service.nodes().members()); // a member that died keeps its interest until it is dropped
+          }
+          if (members.contains(node)) {
+            ChannelWire.appendDelivery(outbox.computeIfAbsent(node, x -> Buffer.buffer(256)), channel, n.epoch(), seq, p.ts(), bytes);
+          }
+        }
+      }
+      followers(channel, n.epoch(), seq, p.ts(), p.data());
+    }
+    if (!flushScheduled) {
+      flushScheduled = true;
+      context.runOnContext(v -> flush()); // after the other batches this pass completes: one message per member
+    }
+  }
+
+  private void flush() {
+    flushScheduled = false;
+    outbox.forEach((node, batch) -> vertx.eventBus().send(ChannelAddresses.DELIVER + "." + node, batch));
+    outbox.clear();
+    if (!localOut.isEmpty()) {
+      service.deliveries().deliver(localOut);
+      localOut = new ArrayList<>();
+    }
+  }
+
+  private static Publication publication(String channel, String epoch, long seq, long ts, byte[] data) {
+    return Publication.ofJson(channel, seq, epoch, ts, System.currentTimeMillis(), Unpooled.wrappedBuffer(data));
+  }
+
+  /** Other services may follow every channel on {@link ChannelAddresses#CHANNEL_PUBLICATIONS}: once per publication, from its owner. */
+  private void followers(String channel, String epoch, long seq, long ts, String data) {
+    if (service.hasFollowers()) {
+      vertx.eventBus().publish(ChannelAddresses.CHANNEL_PUBLICATIONS, new JsonObject().put("channel", channel)
+          .put("seq", seq).put("epoch", epoch).put("ts", ts).put("data", Json.decodeValue(data)));
+    }
+  }
+}
