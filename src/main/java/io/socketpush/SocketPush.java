@@ -6,11 +6,15 @@ import io.socketpush.server.NodeState;
 import io.socketpush.channel.ChannelBackend;
 import io.socketpush.channel.ChannelService;
 import io.socketpush.channel.ChannelsVerticle;
+import io.socketpush.channel.ServerChannelsVerticle;
 import io.socketpush.channel.HazelcastBackend;
 import io.socketpush.channel.LocalBackend;
+import io.socketpush.config.ProxyConfig;
 import io.socketpush.config.ServiceConfig;
+import io.socketpush.proxy.AppProxy;
 import io.socketpush.server.Extensions;
 import io.socketpush.server.HttpVerticle;
+import io.socketpush.server.UsersVerticle;
 import io.socketpush.time.TickerVerticle;
 import io.socketpush.security.HandshakePolicy;
 import io.vertx.core.Deployable;
@@ -39,21 +43,28 @@ public final class SocketPush {
   private final Vertx vertx;
   private final ServiceConfig config;
   private final NodeState node;
+  /** The application's proxy, where a proxy URL is set; else null. */
+  private final AppProxy proxy;
   private final List<HttpVerticle> httpInstances = new CopyOnWriteArrayList<>();
   private String httpDeployment;
   private String tickerDeployment;
   private String channelsDeployment;
+  private String usersDeployment;
+  private String serverChannelsDeployment;
   private final List<String> extensionDeployments = new CopyOnWriteArrayList<>();
 
   private SocketPush(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry, InstantSource clock) {
     this.vertx = vertx;
     this.config = config;
     ClusterManager cluster = VertxInternals.clusterManager(vertx);
-    this.node = new NodeState(clock, registry, new HandshakePolicy(vertx, config, clock), config.limits(), config.channels()::label, stats -> {
+    ProxyConfig proxyConfig = config.proxy();
+    this.proxy = proxyConfig.connect() || !proxyConfig.subscribeUrl().isEmpty() || !proxyConfig.publishUrl().isEmpty()
+        ? new AppProxy(vertx, proxyConfig, registry) : null;
+    this.node = new NodeState(clock, registry, new HandshakePolicy(vertx, config, proxy, clock), config.limits(), config.channels()::label, stats -> {
       ChannelBackend backend = cluster instanceof HazelcastClusterManager hazelcast
           ? new HazelcastBackend(vertx, hazelcast.getHazelcastInstance(), stats)
           : new LocalBackend(config.channels(), clock, stats);
-      return new ChannelService(vertx, config.channels(), backend, stats);
+      return new ChannelService(vertx, config.channels(), backend, stats, proxy);
     }, Extensions.load());
     Gauge.builder("socketpush.cluster.members", () -> cluster == null ? 1 : cluster.getNodes().size())
         .description("members of the cluster this node sees, itself included").register(registry);
@@ -89,6 +100,14 @@ public final class SocketPush {
     return vertx.deployVerticle(new ChannelsVerticle(app.node.channels()))
         .compose(id -> {
           app.channelsDeployment = id;
+          return vertx.deployVerticle(new UsersVerticle(app.node));
+        })
+        .compose(id -> {
+          app.usersDeployment = id;
+          return vertx.deployVerticle(new ServerChannelsVerticle(app.node.channels(), app.node.stats()));
+        })
+        .compose(id -> {
+          app.serverChannelsDeployment = id;
           return app.deployExtensions();
         })
         .compose(v -> vertx.deployVerticle(() -> app.newHttpVerticle(port), new DeploymentOptions().setInstances(config.http().instances())))
@@ -155,7 +174,10 @@ public final class SocketPush {
         .eventually(() -> vertx.undeploy(tickerDeployment))
         .eventually(() -> vertx.undeploy(httpDeployment))
         .eventually(() -> vertx.undeploy(channelsDeployment))
+        .eventually(() -> vertx.undeploy(usersDeployment))
+        .eventually(() -> vertx.undeploy(serverChannelsDeployment))
         .eventually(() -> Future.join(extensionDeployments.stream().map(vertx::undeploy).toList()))
+        .eventually(() -> proxy == null ? Future.succeededFuture() : proxy.close())
         .mapEmpty();
   }
 }

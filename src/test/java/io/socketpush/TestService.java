@@ -119,6 +119,22 @@ public final class TestService {
     });
   }
 
+  /** POST a body to a path, with {@code X-API-Key} if {@code apiKey} is not null; the response's status and body. */
+  public Future<Response> post(String path, String body, String apiKey) {
+    return on(clients, () -> {
+      HttpClient http = vertx.createHttpClient();
+      io.vertx.core.http.RequestOptions options = new io.vertx.core.http.RequestOptions().setMethod(HttpMethod.POST)
+          .setHost(HOST).setPort(port()).setURI(path).putHeader("Content-Type", "application/json");
+      if (apiKey != null) {
+        options.putHeader("X-API-Key", apiKey);
+      }
+      return http.request(options)
+          .compose(req -> req.send(body))
+          .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), b)))
+          .eventually(http::close);
+    });
+  }
+
   /**
    * Runs a client's work on one event loop (a new context's when called from a test thread). A request made from a test thread, outside any context, gets a
    * context of its own while its connection may be on another event loop: the response's head and its body

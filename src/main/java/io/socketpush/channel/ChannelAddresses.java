@@ -19,6 +19,29 @@ public final class ChannelAddresses {
   public static final String CHANNELS_PUBLISH = "channels.publish";
 
   /**
+   * The channels that have subscribers anywhere in the cluster (request/reply). Body {@code {"pattern":"chat:*"}}
+   * (a name, or a prefix ending in {@code *}; absent: all); reply
+   * {@code {"channels":[{"channel":"chat:lobby","subscribers":N},…]}}, by name.
+   */
+  public static final String CHANNELS_LIST = "channels.list";
+
+  /**
+   * A channel's kept publications, oldest first (request/reply). Body {@code {"channel":…,"since"?:S,"limit"?:L}}: those
+   * with a {@code seq} above S (default: all kept), at most L (default and most: the rule's {@code historySize});
+   * reply {@code {"channel":…,"epoch":…,"seq":top,"publications":[{"seq":N,"ts":…,"data":…},…]}}. Fails with 102
+   * (no rule matches) or 107.
+   */
+  public static final String CHANNELS_HISTORY = "channels.history";
+
+  /**
+   * One publication to many channels (request/reply), for example to a list of users' personal channels. Body
+   * {@code {"channels":["user:1","user:2"],"data":…}} (1 to 1000 channels); reply
+   * {@code {"results":[{"channel":"user:1","seq":N},{"channel":…,"error":{"code":…,"message":…}}]}}, in the
+   * order asked: each channel is published to on its own, with the same checks as {@code channels.publish}.
+   */
+  public static final String CHANNELS_BROADCAST = "channels.broadcast";
+
+  /**
    * Every channel publication and presence event, as each member's fan-out receives it; other
    * services may consume it to follow all channels. Body: {@code {"channel":…,"seq":N,"epoch":…,"ts":…,"data":…}}
    * for a publication ({@code seq} increases by exactly 1 within a channel and {@code epoch}), or
@@ -51,4 +74,10 @@ public final class ChannelAddresses {
    * {@link #CHANNEL_PUBLICATIONS}: {@code {"channel":…,"join":{…}}} or {@code {"channel":…,"leave":{…}}}.
    */
   public static final String CHANNEL_PRESENCE = "socket-push.channels.presence";
+
+  /**
+   * Per-member question ({@code socket-push.node.channels.<nodeId>}): body {@code {"pattern":…}}; reply
+   * {@code {"channels":{"<name>":N,…}}}, the channels with subscribers on that member.
+   */
+  public static final String NODE_CHANNELS = "socket-push.node.channels";
 }

@@ -1,6 +1,9 @@
 package io.socketpush.channel;
 
 import io.socketpush.config.ChannelRule;
+import io.socketpush.config.ChannelRule.Who;
+import io.socketpush.proxy.AppProxy;
+import io.vertx.core.MultiMap;
 import io.socketpush.core.Publication;
 import io.socketpush.security.TokenBucket;
 import io.socketpush.wire.CloseCodes;
@@ -42,6 +45,8 @@ public final class ChannelConnection {
    * client that publishes faster than its channels' owners answer from queueing without bound.
    */
   static final int MAX_IN_FLIGHT = 100;
+  /** Not a member id: a publication waiting for the application is no owner's, so the next one waits behind it. */
+  private static final String ASKING_THE_APPLICATION = "";
 
   private final ChannelFanOut fanOut;
   private final ChannelService service;
@@ -51,6 +56,7 @@ public final class ChannelConnection {
   private final TokenBucket publishes;
   private final int publishesPerSecond;
   private final TokenBucket requests;
+  private final MultiMap headers;
   private final Map<String, ChannelSubscription> subscriptions = new LinkedHashMap<>();
   private int refusedInARow;
   private Future<?> publishing = Future.succeededFuture();
@@ -64,6 +70,12 @@ public final class ChannelConnection {
    * @param name    a display name the client chose (not authenticated), or null
    */
   public ChannelConnection(ChannelFanOut fanOut, Link link, String id, String subject, String name) {
+    this(fanOut, link, id, subject, name, null);
+  }
+
+  /** @param headers the request that opened the connection: those of {@code proxy.headers} go with each proxy call */
+  public ChannelConnection(ChannelFanOut fanOut, Link link, String id, String subject, String name, MultiMap headers) {
+    this.headers = headers;
     this.fanOut = fanOut;
     this.service = fanOut.service();
     this.link = link;
@@ -161,6 +173,35 @@ public final class ChannelConnection {
     });
   }
 
+  /**
+   * Subscribes to the channels the application named when it accepted the connection (the connect proxy's
+   * {@code channels}), without a request: each gets {@code {"subscribed":{"channel":…,"epoch":…,"seq":…}}}, or
+   * {@code {"subscribed":{"channel":…,"error":{"code":…,"message":…}}}} if it cannot be (the same checks as a request).
+   */
+  public void subscribeAtOnce(java.util.List<String> channels) {
+    for (String channel : channels) {
+      Future<Reply> subscribed;
+      try {
+        subscribed = subscribe(channel, -1, "", 0);
+      } catch (ChannelError e) {
+        subscribed = Future.failedFuture(e);
+      }
+      subscribed.onComplete(done -> {
+        if (closed) {
+          return;
+        }
+        if (done.succeeded()) {
+          link.reply(new JsonObject().put("subscribed", done.result().result()).encode());
+          done.result().then().run();
+        } else {
+          ChannelError error = done.cause() instanceof ChannelError e ? e : new ChannelError(ChannelError.INTERNAL, "internal error");
+          link.reply(new JsonObject().put("subscribed", new JsonObject().put("channel", channel)
+              .put("error", new JsonObject().put("code", error.code()).put("message", error.getMessage()))).encode());
+        }
+      });
+    }
+  }
+
   /** A result, and what to send after it (a subscription's missed publications follow its reply). */
   private record Reply(JsonObject result, Runnable then) {
     static Reply of(JsonObject result) {
@@ -199,7 +240,7 @@ public final class ChannelConnection {
 
   private Future<Reply> subscribe(String channel, long since, String epoch, int recent) {
     ChannelRule rule = service.rule(channel);
-    ChannelService.checkSubscribe(rule, subject);
+    ChannelService.checkSubscribe(rule, channel, subject);
     if (subscriptions.containsKey(channel)) {
       throw new ChannelError(ChannelError.ALREADY_SUBSCRIBED, "already subscribed to " + ChannelError.quote(channel));
     }
@@ -214,7 +255,8 @@ public final class ChannelConnection {
     }
     ChannelSubscription sub = new ChannelSubscription(channel, rule, link::deliver);
     subscriptions.put(channel, sub);
-    return fanOut.join(sub, since, epoch, recent).compose(history -> {
+    Future<Object> allowed = rule.subscribe() == Who.PROXY ? ask(AppProxy.Kind.SUBSCRIBE, channel, null) : Future.succeededFuture();
+    return allowed.compose(ok -> fanOut.join(sub, since, epoch, recent)).compose(history -> {
       if (subscriptions.get(channel) != sub) {
         return Future.failedFuture(new ChannelError(ChannelError.NOT_SUBSCRIBED, "unsubscribed before the subscription completed"));
       }
@@ -263,19 +305,55 @@ public final class ChannelConnection {
     // a client's publications are numbered in the order it sent them: those that go to the same owner go
     // at once (one path, first in first out: the owner numbers them in that order); a publication for
     // another owner waits until those in flight are answered
+    ChannelRule rule = service.rule(channel);
     String owner = service.ownerOf(channel);
-    Future<ChannelBackend.Appended> numbered = inFlight == 0 || owner.equals(publishingTo)
-        ? service.publish(channel, data, subject, false)
-        : publishing.transform(previous -> service.publish(channel, data, subject, false));
+    Future<ChannelBackend.Appended> numbered;
+    if (rule.publish() == Who.PROXY) {
+      // the application approves (and may rewrite) it first, so it waits its turn; it goes out as the server side's
+      numbered = publishing.transform(previous -> ask(AppProxy.Kind.PUBLISH, channel, data)
+          .compose(approved -> service.publish(channel, approved, subject, true)));
+      owner = ASKING_THE_APPLICATION; // the next publication waits for this one, whatever its owner
+    } else if (inFlight == 0 || owner.equals(publishingTo)) {
+      numbered = service.publish(channel, data, subject, false);
+    } else {
+      numbered = publishing.transform(previous -> service.publish(channel, data, subject, false));
+    }
     publishingTo = owner;
     inFlight++;
     publishing = numbered.andThen(done -> inFlight--);
     return numbered.map(appended -> new JsonObject().put("channel", channel).put("seq", appended.seq()));
   }
 
+  /**
+   * Asks the application whether this connection may subscribe or publish; completes with the data to publish
+   * (the application's, if it rewrote it). Its {@code error} is the client's error, its {@code disconnect}
+   * closes the connection, no usable answer is error 100.
+   */
+  private Future<Object> ask(AppProxy.Kind kind, String channel, Object data) {
+    AppProxy proxy = service.proxy();
+    if (proxy == null || !proxy.asks(kind)) {
+      return Future.failedFuture(new ChannelError(ChannelError.PERMISSION_DENIED, "no proxy.subscribeUrl or proxy.publishUrl is set"));
+    }
+    JsonObject body = new JsonObject().put("client", client.id()).put("user", subject).put("channel", channel);
+    if (kind == AppProxy.Kind.PUBLISH) {
+      body.put("data", data);
+    }
+    return proxy.ask(kind, body, headers, result -> result.containsKey("data") ? result.getValue("data") : data)
+        .recover(e -> {
+          if (e instanceof AppProxy.Denied denied && denied.disconnect()) {
+            link.close((short) denied.code(), denied.getMessage());
+            return Future.failedFuture(new ChannelError(ChannelError.PERMISSION_DENIED, denied.getMessage()));
+          }
+          if (e instanceof AppProxy.Denied denied) {
+            return Future.failedFuture(new ChannelError(denied.code(), denied.getMessage()));
+          }
+          return Future.failedFuture(new ChannelError(ChannelError.INTERNAL, "the application did not answer: try again"));
+        });
+  }
+
   private Future<JsonObject> presence(String channel) {
     ChannelRule rule = service.rule(channel);
-    ChannelService.checkSubscribe(rule, subject);
+    ChannelService.checkSubscribe(rule, channel, subject);
     return service.presence(channel, rule);
   }
 

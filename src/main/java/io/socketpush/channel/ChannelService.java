@@ -5,6 +5,7 @@ import io.socketpush.config.ChannelConfig;
 import io.socketpush.config.ChannelRule;
 import io.socketpush.config.ChannelRule.Who;
 import io.socketpush.core.PushStats;
+import io.socketpush.proxy.AppProxy;
 import io.socketpush.time.TickFanOut;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -42,6 +43,7 @@ public final class ChannelService {
   private final ChannelBackend backend;
   private final ClusterNodes nodes;
   private final PushStats stats;
+  private final AppProxy proxy;
   private final ChannelDeliveries deliveries = new ChannelDeliveries();
   private final ChannelInterest interest;
   private final Counter refusedOverloaded;
@@ -50,6 +52,12 @@ public final class ChannelService {
   private volatile ChannelSequencer sequencer;
 
   public ChannelService(Vertx vertx, ChannelConfig config, ChannelBackend backend, PushStats stats) {
+    this(vertx, config, backend, stats, null);
+  }
+
+  /** @param proxy the application, asked on channels whose rule says {@code proxy}; or null */
+  public ChannelService(Vertx vertx, ChannelConfig config, ChannelBackend backend, PushStats stats, AppProxy proxy) {
+    this.proxy = proxy;
     this.vertx = vertx;
     this.config = config;
     this.backend = backend;
@@ -112,6 +120,11 @@ public final class ChannelService {
     return config;
   }
 
+  /** The application's proxy, or null where no proxy URL is set. */
+  public AppProxy proxy() {
+    return proxy;
+  }
+
   public ClusterNodes nodes() {
     return nodes;
   }
@@ -132,13 +145,26 @@ public final class ChannelService {
     return rule;
   }
 
-  /** Throws unless a client with this JWT subject (null: anonymous) may subscribe (and see presence). */
-  public static void checkSubscribe(ChannelRule rule, String subject) {
+  /**
+   * Throws unless a client with this user (the JWT subject or the connect proxy's user; null: anonymous) may
+   * subscribe to the channel (and see its presence). A personal channel is its owner's only. A rule of
+   * {@code proxy} passes here: the connection then asks the application.
+   */
+  public static void checkSubscribe(ChannelRule rule, String channel, String subject) {
     check(rule.subscribe(), subject, false, "subscribing");
+    String owner = rule.owner(channel);
+    if (owner != null && !owner.equals(subject)) {
+      throw new ChannelError(subject == null ? ChannelError.UNAUTHORIZED : ChannelError.PERMISSION_DENIED,
+          "a personal channel is for its own user only");
+    }
   }
 
   /** Throws unless the publisher may publish: a client with a subject (null: anonymous), or the server side. */
   public static void checkPublish(ChannelRule rule, String subject, boolean server) {
+    if (rule.publish() == Who.PROXY && !server) {
+      // a connection asks the application first, then publishes what it approved as the server side; REST clients cannot
+      throw new ChannelError(ChannelError.PERMISSION_DENIED, "publishing on this channel is decided by the application: publish over a connection");
+    }
     check(rule.publish(), subject, server, "publishing");
   }
 

@@ -67,6 +67,9 @@ public record ChannelConfig(List<ChannelRule> rules, int maxPerConnection, int p
             .put("maxMessageBytes", 1024).put("historySize", 100).put("historyTtlMs", 60000).put("presence", false))
         .add(new JsonObject().put("pattern", "news:*").put("subscribe", "anyone").put("publish", "server")
             .put("maxMessageBytes", 65536).put("historySize", 100).put("historyTtlMs", 3600000).put("presence", false))
+        .add(new JsonObject().put("pattern", "user:*").put("subscribe", "authenticated").put("publish", "server")
+            .put("personal", true).put("maxMessageBytes", 65536).put("historySize", 100).put("historyTtlMs", 300000)
+            .put("presence", false))
         .encode();
   }
 

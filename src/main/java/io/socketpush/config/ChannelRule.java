@@ -15,13 +15,21 @@ import java.util.Locale;
  * @param historySize     publications kept for recovery (0: none, but publications are still numbered)
  * @param historyTtlMs    how long a kept publication may be recovered
  * @param presence        whether the channel keeps the list of its subscribers and announces joins and leaves
+ * @param personal        one user's channel: only the connection whose user is the part of the name after the
+ *                        pattern's prefix may subscribe ({@code user:42} on {@code user:*}: user {@code 42}), on any
+ *                        member and transport; the server side reaches every tab and device of that user through it
  */
 public record ChannelRule(String pattern, Who subscribe, Who publish, int maxMessageBytes, int historySize,
-                          long historyTtlMs, boolean presence) {
+                          long historyTtlMs, boolean presence, boolean personal) {
 
-  /** Who may do something on a channel. */
+  public ChannelRule(String pattern, Who subscribe, Who publish, int maxMessageBytes, int historySize,
+                     long historyTtlMs, boolean presence) {
+    this(pattern, subscribe, publish, maxMessageBytes, historySize, historyTtlMs, presence, false);
+  }
+
+  /** Who may do something on a channel; {@code PROXY}: whoever the application says, asked each time. */
   public enum Who {
-    ANYONE, AUTHENTICATED, SERVER, NOBODY;
+    ANYONE, AUTHENTICATED, SERVER, NOBODY, PROXY;
 
     static Who parse(String field, String raw, boolean serverAllowed) {
       try {
@@ -32,13 +40,26 @@ public record ChannelRule(String pattern, Who subscribe, Who publish, int maxMes
         return who;
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(field + " '" + raw + "' must be one of anyone, authenticated, "
-            + (serverAllowed ? "server, " : "") + "nobody");
+            + (serverAllowed ? "server, " : "") + "proxy, nobody");
       }
     }
   }
 
+  /** The user a personal channel belongs to: the name after the pattern's prefix; null if the rule is not personal. */
+  public String owner(String channel) {
+    return personal ? channel.substring(pattern.length() - 1) : null;
+  }
+
   public boolean matches(String channel) {
     return pattern.endsWith("*") ? channel.startsWith(pattern.substring(0, pattern.length() - 1)) : channel.equals(pattern);
+  }
+
+  private static boolean personal(String pattern, JsonObject json) {
+    boolean personal = json.getBoolean("personal", false);
+    if (personal && !pattern.endsWith("*")) {
+      throw new IllegalArgumentException("a personal rule is a prefix ending in '*' (user:*): the user is the rest of the name");
+    }
+    return personal;
   }
 
   static ChannelRule fromJson(JsonObject json) {
@@ -57,7 +78,7 @@ public record ChannelRule(String pattern, Who subscribe, Who publish, int maxMes
       return new ChannelRule(pattern,
           Who.parse("subscribe", json.getString("subscribe", "anyone"), false),
           Who.parse("publish", json.getString("publish", "server"), true),
-          maxBytes, historySize, ttl, json.getBoolean("presence", false));
+          maxBytes, historySize, ttl, json.getBoolean("presence", false), personal(pattern, json));
     } catch (ClassCastException e) {
       throw new IllegalArgumentException(where + "a field has the wrong type");
     } catch (IllegalArgumentException e) {

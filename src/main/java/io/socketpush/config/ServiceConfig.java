@@ -9,7 +9,7 @@ import static io.socketpush.config.Settings.*;
 public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws, TransportConfig transports,
                             long shutdownGraceMs,
                             ClusterConfig cluster, SecurityConfig security, LimitsConfig limits, ChannelConfig channels,
-                            String logLevel, String logFormat, String adminPassword) {
+                            ProxyConfig proxy, String logLevel, String logFormat, String adminPassword) {
 
   /** Builds and validates; throws {@link ConfigException} naming the first bad key. */
   public static ServiceConfig from(ConfigSources sources) {
@@ -35,6 +35,8 @@ public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws
         new ChannelConfig(sources.get(CHANNELS_RULES), sources.get(CHANNELS_MAX_PER_CONNECTION),
             sources.get(CHANNELS_PUBLISHES_PER_SECOND), sources.get(CHANNELS_REQUESTS_PER_SECOND), sources.get(CHANNELS_API_KEY),
             sources.get(CHANNELS_MAX_CHANNELS), sources.get(CHANNELS_IDLE_TIMEOUT_MS), sources.get(CHANNELS_PRESENCE_EVENTS_PER_SECOND)),
+        new ProxyConfig(sources.get(PROXY_CONNECT_URL), sources.get(PROXY_SUBSCRIBE_URL), sources.get(PROXY_PUBLISH_URL),
+            sources.get(PROXY_TIMEOUT_MS), ProxyConfig.headers(sources.get(PROXY_HEADERS)), sources.get(PROXY_MAX_IN_FLIGHT)),
         sources.get(LOG_LEVEL), sources.get(LOG_FORMAT), sources.get(ADMIN_PASSWORD));
     if (config.ws.idleTimeoutMs() <= config.ws.pingIntervalMs()) {
       throw new ConfigException(WS_IDLE_TIMEOUT_MS.key() + " = " + config.ws.idleTimeoutMs()
@@ -49,6 +51,14 @@ public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws
     if (config.cluster.enabled() && config.cluster.discovery().equals("kubernetes") && config.cluster.serviceDns().isEmpty()) {
       throw new ConfigException(CLUSTER_SERVICE_DNS.key() + " (" + CLUSTER_SERVICE_DNS.env()
           + ") is required when " + CLUSTER_DISCOVERY.key() + " is kubernetes");
+    }
+    for (ChannelRule rule : config.channels.rules()) {
+      if (rule.subscribe() == ChannelRule.Who.PROXY && config.proxy.subscribeUrl().isEmpty()
+          || rule.publish() == ChannelRule.Who.PROXY && config.proxy.publishUrl().isEmpty()) {
+        throw new ConfigException(CHANNELS_RULES.key() + ": rule '" + rule.pattern() + "' asks the application ("
+            + "\"proxy\") but " + (rule.subscribe() == ChannelRule.Who.PROXY && config.proxy.subscribeUrl().isEmpty()
+            ? PROXY_SUBSCRIBE_URL.key() : PROXY_PUBLISH_URL.key()) + " is empty");
+      }
     }
     return config;
   }

@@ -132,6 +132,21 @@ public final class Settings {
   public static final Setting<Integer> CHANNELS_PRESENCE_EVENTS_PER_SECOND = Setting.integer("channels.presenceEventsPerSecond", 20, 1, 1_000_000,
       "join/leave events per channel per second passed to its subscribers; beyond it they are counted into one presence summary per second");
 
+  public static final Setting<String> PROXY_CONNECT_URL = Setting.custom("proxy.connectUrl", "",
+      "URL of your application asked whether a connection without a token may open, and as which user (POST, JSON; see docs/beside-your-app.md); empty: not asked",
+      ProxyConfig::url);
+  public static final Setting<String> PROXY_SUBSCRIBE_URL = Setting.custom("proxy.subscribeUrl", "",
+      "URL of your application asked before a subscription to a channel whose rule says \"subscribe\":\"proxy\"", ProxyConfig::url);
+  public static final Setting<String> PROXY_PUBLISH_URL = Setting.custom("proxy.publishUrl", "",
+      "URL of your application asked before a client's publication on a channel whose rule says \"publish\":\"proxy\"; it may rewrite the data",
+      ProxyConfig::url);
+  public static final Setting<Integer> PROXY_TIMEOUT_MS = Setting.integer("proxy.timeoutMs", 3000, 10, 60_000,
+      "a proxy call not answered in full within this long is refused (connect: HTTP 502; subscribe, publish: error 100)");
+  public static final Setting<String> PROXY_HEADERS = Setting.text("proxy.headers", "Cookie,Authorization",
+      "comma-separated names of the original request's headers passed on to the application (the session cookie, for example)");
+  public static final Setting<Integer> PROXY_MAX_IN_FLIGHT = Setting.integer("proxy.maxInFlight", 256, 1, 100_000,
+      "proxy calls this node makes at once; beyond, a connection is refused with 503 and a request with error 100, so a slow application cannot pile up sockets");
+
   public static final Setting<String> LOG_FORMAT = Setting.choice("log.format", "text",
       "text, or json for one JSON object per line", "text", "json");
   public static final Setting<String> LOG_LEVEL = Setting.choice("log.level", "INFO",
@@ -156,6 +171,7 @@ public final class Settings {
       LIMITS_API_PUBLISHES_PER_SECOND_PER_IP, LIMITS_API_PUBLISHES_PER_SECOND_PER_KEY,
       CHANNELS_RULES, CHANNELS_MAX_PER_CONNECTION, CHANNELS_PUBLISHES_PER_SECOND, CHANNELS_REQUESTS_PER_SECOND,
       CHANNELS_API_KEY, CHANNELS_MAX_CHANNELS, CHANNELS_IDLE_TIMEOUT_MS, CHANNELS_PRESENCE_EVENTS_PER_SECOND,
+      PROXY_CONNECT_URL, PROXY_SUBSCRIBE_URL, PROXY_PUBLISH_URL, PROXY_TIMEOUT_MS, PROXY_HEADERS, PROXY_MAX_IN_FLIGHT,
       LOG_LEVEL, LOG_FORMAT,
       ADMIN_PASSWORD);
 }

@@ -48,7 +48,7 @@ public final class PushStats {
     this.channelLabel = channelLabel;
     channelDeliveries = Counter.builder("socketpush.channels.delivered").description("channel publications written to subscribers").register(registry);
     channelGaps = Counter.builder("socketpush.channels.gaps").description("channel publications a fan-out waited for in vain and fetched from history (filled) or skipped").register(registry);
-    channelsRefused = Counter.builder("socketpush.channels.refused")
+    channelsRefused = Counter.builder("socketpush.channels.refused").tag("reason", "channels-full")
         .description("new channels refused because the node held channels.maxChannels, all with subscribers (error 113)").register(registry);
     presenceCoalesced = Counter.builder("socketpush.channels.presence.coalesced")
         .description("join/leave events over channels.presenceEventsPerSecond, counted into a presence summary instead of passed on, per event loop").register(registry);

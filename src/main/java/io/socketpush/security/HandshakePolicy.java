@@ -1,6 +1,7 @@
 package io.socketpush.security;
 
 import io.socketpush.config.ServiceConfig;
+import io.socketpush.proxy.AppProxy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.ServerWebSocketHandshake;
@@ -16,13 +17,23 @@ public final class HandshakePolicy {
   private final OriginPolicy origins;
   private final ConnectionLimits limits;
   private final TokenAuthenticator tokens;
+  private final ConnectProxy connectProxy;
   private final boolean tls;
 
   /** @param clock the node's clock: the rate of new connections is counted on it */
   public HandshakePolicy(Vertx vertx, ServiceConfig config, InstantSource clock) {
+    this(vertx, config, null, clock);
+  }
+
+  /**
+   * @param proxy the application's proxy, asked who a connection without a token is where {@code proxy.connectUrl} is set; or null
+   * @param clock the node's clock: the rate of new connections is counted on it
+   */
+  public HandshakePolicy(Vertx vertx, ServiceConfig config, AppProxy proxy, InstantSource clock) {
     this.origins = new OriginPolicy(config.security().allowedOrigins(), config.security().requireOrigin());
     this.limits = new ConnectionLimits(config.limits(), clock);
     this.tokens = new TokenAuthenticator(vertx, config.security().jwt());
+    this.connectProxy = proxy != null && proxy.asks(AppProxy.Kind.CONNECT) ? new ConnectProxy(proxy, clock) : null;
     this.tls = config.security().tls();
   }
 
@@ -59,7 +70,7 @@ public final class HandshakePolicy {
     }
     Future<TokenAuthenticator.Principal> principal;
     try {
-      principal = tokens.authenticate(handshake);
+      principal = identify(handshake);
     } catch (RuntimeException e) {
       release.run();
       return Future.failedFuture(e);
@@ -86,6 +97,14 @@ public final class HandshakePolicy {
     return null;
   }
 
+  /** The token's subject; without a token, the application's answer where it is asked (a valid token skips it). */
+  private Future<TokenAuthenticator.Principal> identify(ServerWebSocketHandshake handshake) {
+    if (connectProxy != null && !TokenAuthenticator.hasToken(handshake)) {
+      return connectProxy.ask(handshake);
+    }
+    return tokens.authenticate(handshake);
+  }
+
   /** Origin and token only, for a request answered at once: no slot, no rate token. */
   public Future<TokenAuthenticator.Principal> check(ServerWebSocketHandshake request) {
     String why = originRefusal(request);
@@ -93,6 +112,11 @@ public final class HandshakePolicy {
       return Future.failedFuture(new Refusal(403, why));
     }
     return tokens.authenticate(request);
+  }
+
+  /** Connection slots held on this node, every transport. */
+  public int open() {
+    return limits.open();
   }
 
   public boolean tls() {

@@ -66,6 +66,9 @@ public final class TokenAuthenticator {
       if ((exp != null && !(exp instanceof Number)) || (sub != null && !(sub instanceof String))) {
         return Future.failedFuture(new Refusal(401, "token invalid"));
       }
+      if (sub != null && !UserIds.valid((String) sub)) {
+        return Future.failedFuture(new Refusal(401, "token subject not a valid user id"));
+      }
       return Future.succeededFuture(new Principal((String) sub, exp == null ? 0 : ((Number) exp).longValue() * 1000));
     });
   }
@@ -95,10 +98,21 @@ public final class TokenAuthenticator {
     return null;
   }
 
+  /** Whether a token was sent at all (a connection without one may be vouched for by the application instead). */
+  public static boolean hasToken(ServerWebSocketHandshake handshake) {
+    return token(handshake.headers(), handshake.query()) != null;
+  }
+
   /**
-   * @param subject     the token's {@code sub}, or null
-   * @param expiresAtMs when the token expires (the socket is closed with 1008 then), 0 for never
+   * @param subject     the user: the token's {@code sub}, or the connect proxy's {@code user}; or null
+   * @param expiresAtMs when the token (or the application's {@code expireAt}) expires: the socket is closed with
+   *                    1008 then; 0 for never
+   * @param name        a display name the application gave, or null
+   * @param channels    channels the application subscribes the connection to at once, server-side
    */
-  public record Principal(String subject, long expiresAtMs) {
+  public record Principal(String subject, long expiresAtMs, String name, java.util.List<String> channels) {
+    public Principal(String subject, long expiresAtMs) {
+      this(subject, expiresAtMs, null, java.util.List.of());
+    }
   }
 }

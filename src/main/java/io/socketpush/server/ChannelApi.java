@@ -110,13 +110,13 @@ final class ChannelApi {
     caller(ctx).compose(caller -> {
       ChannelRule rule = channels.rule(channel);
       if (!caller.server()) {
-        ChannelService.checkSubscribe(rule, caller.subject());
+        ChannelService.checkSubscribe(rule, channel, caller.subject());
       }
       return channels.presence(channel, rule);
     }).onSuccess(ctx::json).onFailure(e -> fail(ctx, e));
   }
 
-  private static void fail(RoutingContext ctx, Throwable cause) {
+  static void fail(RoutingContext ctx, Throwable cause) {
     int status;
     JsonObject error;
     if (cause instanceof ChannelError e) {

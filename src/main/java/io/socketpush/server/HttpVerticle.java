@@ -46,6 +46,7 @@ public final class HttpVerticle extends VerticleBase {
   private ChannelFanOut channelFanOut;
   private Transports transports;
   private RequestDeadlines deadlines;
+  private Runnable usersRemoved;
   private Runnable stopExtensions;
 
   /** @param port the port to bind: the configured one, or -1 for a random port shared by all instances */
@@ -103,6 +104,7 @@ public final class HttpVerticle extends VerticleBase {
         .webSocketHandshakeHandler(this::handshake);
     sessions.start();
     transports.start();
+    usersRemoved = node.users().add(this::closeUser);
     deadlines.start();
     return Future.join(fanOut.start(), channelFanOut.start(), server.listen(port, config.http().host()));
   }
@@ -124,8 +126,16 @@ public final class HttpVerticle extends VerticleBase {
     return done.future();
   }
 
+  /** Closes a user's connections on this event loop, every transport; completes with how many. */
+  private Future<Integer> closeUser(String user, short code, String reason) {
+    Promise<Integer> done = Promise.promise();
+    context.runOnContext(v -> done.complete(sessions.closeUser(user, code, reason) + transports.closeUser(user, code, reason)));
+    return done.future();
+  }
+
   @Override
   public Future<?> stop() {
+    usersRemoved.run();
     stopExtensions.run();
     transports.stop();
     deadlines.stop();
@@ -170,6 +180,11 @@ public final class HttpVerticle extends VerticleBase {
     }
     node.stats().handshakeRefused(refusal.reason());
     AccessLog.refused(handshake, refusal);
+    if (refusal.closeCode() != 0) {
+      // the application asked for a close: the client sees its code and reason, which a rejected upgrade cannot carry
+      handshake.accept().onSuccess(ws -> ws.close(refusal.closeCode(), refusal.closeReason()));
+      return;
+    }
     handshake.reject(refusal.status());
   }
 }

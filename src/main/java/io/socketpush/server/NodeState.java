@@ -31,6 +31,7 @@ public final class NodeState {
   private final RatePerKey apiPublishesPerKey;
   private final LoginThrottle adminLogins;
   private final long startedAtMs;
+  private final Users users;
 
   public NodeState(InstantSource clock, MeterRegistry registry, HandshakePolicy handshakes, LimitsConfig limits,
             UnaryOperator<String> channelLabel, Function<PushStats, ChannelService> channels, Extensions extensions) {
@@ -40,6 +41,7 @@ public final class NodeState {
     this.stats = new PushStats(registry, channelLabel);
     this.channels = channels.apply(stats);
     this.handshakes = handshakes;
+    this.users = new Users(this.channels.nodes());
     this.pendingRequests = new PendingRequests(limits.pendingRequestsPerIp());
     this.apiPublishesPerIp = new RatePerKey(limits.apiPublishesPerSecondPerIp(), clock);
     this.apiPublishesPerKey = new RatePerKey(limits.apiPublishesPerSecondPerKey(), clock);
@@ -85,6 +87,11 @@ public final class NodeState {
   /** Origin, token and limit checks, shared by every HTTP verticle instance: the limits are per node. */
   public HandshakePolicy handshakes() {
     return handshakes;
+  }
+
+  /** The connections of a user across the cluster, and this node's event loops that hold some. */
+  public Users users() {
+    return users;
   }
 
   /** The node's channels: rules, publishing, history, presence. */

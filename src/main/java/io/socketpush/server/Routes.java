@@ -28,6 +28,7 @@ final class Routes {
     router.get("/api/stats").handler(ctx -> ctx.json(node.stats().toJson().put("cluster", cluster(vertx))));
     transports.mount(router);
     channels.mount(router);
+    new ServerApi(node).mount(router);
     if (admin != null) {
       admin.mount(router);
     }

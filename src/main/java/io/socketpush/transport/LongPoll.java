@@ -107,6 +107,18 @@ final class LongPoll {
     return Future.join(answered).mapEmpty();
   }
 
+  /** Answers every held request of a user with 204 (its next one is admitted afresh); returns how many. */
+  int closeUser(String user) {
+    int answered = 0;
+    for (Held h : new ArrayList<>(held)) {
+      if (h.admission.principal() != null && user.equals(h.admission.principal().subject())) {
+        h.finish(null, DRAINED);
+        answered++;
+      }
+    }
+    return answered;
+  }
+
   /** The latest tick if it is newer than {@code after} (-1: the client has none), else null. */
   private Publication newerThan(long after) {
     Publication latest = fanOut.latest();

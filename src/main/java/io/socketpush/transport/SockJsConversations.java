@@ -38,6 +38,12 @@ final class SockJsConversations {
     };
   }
 
+  /** The display name the connect proxy gave, else the one chosen with {@code ?name=}. */
+  private static String name(SockJsSessions.Session session) {
+    var principal = session.principal();
+    return principal != null && principal.name() != null ? principal.name() : ChannelEndpoint.displayName(session.query());
+  }
+
   /**
    * {@code /sockjs/channels}: the JSON protocol of {@code /ws}, one SockJS message per request, reply,
    * publication (the same JSON, encoded once) or presence event; {@code ?name=} as on {@code /ws}.
@@ -59,7 +65,10 @@ final class SockJsConversations {
         public void close(short code, String reason) {
           session.close(code, reason);
         }
-      }, UUID.randomUUID().toString(), session.subject(), ChannelEndpoint.displayName(session.query()));
+      }, UUID.randomUUID().toString(), session.subject(), name(session), session.headers());
+      if (session.principal() != null && !session.principal().channels().isEmpty()) {
+        connection.subscribeAtOnce(session.principal().channels());
+      }
       return new SockJsSessions.Conversation() {
         @Override
         public void received(String message) {

@@ -7,6 +7,7 @@ import io.socketpush.config.ServiceConfig;
 import io.socketpush.core.EndpointMeters;
 import io.socketpush.core.PushStats;
 import io.socketpush.security.HandshakePolicy;
+import io.socketpush.security.TokenAuthenticator;
 import io.socketpush.security.Refusal;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -114,6 +115,18 @@ final class SockJsSessions {
       closing.add(session.close(DRAINED, "server shutting down"));
     }
     return Future.join(closing).mapEmpty();
+  }
+
+  /** Closes every session of a user with the code and reason; returns how many. */
+  int closeUser(String user, int code, String reason) {
+    int closing = 0;
+    for (Session session : new ArrayList<>(sessions)) {
+      if (user.equals(session.subject())) {
+        session.close(code, reason);
+        closing++;
+      }
+    }
+    return closing;
   }
 
   private void checkRequest(RoutingContext ctx) {
@@ -242,9 +255,19 @@ final class SockJsSessions {
       closed.tryComplete();
     }
 
-    /** The JWT subject of the session, or null. */
+    /** The user of the session (the JWT subject or the connect proxy's), or null. */
     String subject() {
       return admission.principal() == null ? null : admission.principal().subject();
+    }
+
+    /** Who opened the session, or null for an anonymous one. */
+    TokenAuthenticator.Principal principal() {
+      return admission.principal();
+    }
+
+    /** The headers of the request that opened the session. */
+    io.vertx.core.MultiMap headers() {
+      return socket.headers();
     }
 
     /** The query string of the request that opened the session, or null. */

@@ -66,7 +66,8 @@ final class SseChannels implements SseStreams.Source {
       public void close(short code, String reason) {
         stream.close(code);
       }
-    }, UUID.randomUUID().toString(), stream.subject(), ChannelEndpoint.displayName(ctx.request().query()));
+    }, UUID.randomUUID().toString(), stream.subject(), stream.name(ChannelEndpoint.displayName(ctx.request().query())),
+        ctx.request().headers());
     stream.onClose(connection::closed);
     return connection.follow(channel, from.seq(), from.epoch(), recent, result -> stream.open(subscribed(result, from)))
         .<Void>mapEmpty()

@@ -131,6 +131,18 @@ final class SseStreams {
     return Future.join(ending).mapEmpty();
   }
 
+  /** Ends every stream of a user (an EventSource will come back, and be asked about again); returns how many. */
+  int closeUser(String user, int code) {
+    int ended = 0;
+    for (Stream stream : new ArrayList<>(streams)) {
+      if (user.equals(stream.subject())) {
+        stream.close(code);
+        ended++;
+      }
+    }
+    return ended;
+  }
+
   /** The {@code Last-Event-ID} header an EventSource sends when it reconnects, or {@code ?lastEventId=} for a new one; null if neither. */
   static String lastEventId(HttpServerRequest request) {
     String id = request.getHeader("Last-Event-ID");
@@ -169,9 +181,14 @@ final class SseStreams {
       response.exceptionHandler(err -> close(CLIENT_WENT_AWAY));
     }
 
-    /** The JWT subject of the request, or null. */
+    /** The user (the JWT subject or the connect proxy's), or null. */
     String subject() {
       return admission.principal() == null ? null : admission.principal().subject();
+    }
+
+    /** The display name the connect proxy gave, else the one the client chose. */
+    String name(String chosen) {
+      return admission.principal() != null && admission.principal().name() != null ? admission.principal().name() : chosen;
     }
 
     /** Runs when the stream closes (at once if it already has): the source stops following. */

@@ -103,6 +103,15 @@ public final class Transports {
     return Future.join(longPoll.drain(), sse.drain(), sockJsTime.drain(), sockJsChannels.drain()).mapEmpty();
   }
 
+  /**
+   * Closes every SSE stream, SockJS session and held long-poll of a user (SockJS over WebSocket is one of
+   * the instance's sockets, closed with them); returns how many. Call on the instance's event loop.
+   */
+  public int closeUser(String user, short code, String reason) {
+    return sse.closeUser(user, code) + sockJsTime.closeUser(user, code, reason) + sockJsChannels.closeUser(user, code, reason)
+        + longPoll.closeUser(user);
+  }
+
   public void stop() {
     tokenExpiry.stop();
     sse.stop();

@@ -6,6 +6,7 @@ import io.socketpush.channel.ChannelConnection;
 import io.socketpush.channel.ChannelFanOut;
 import io.socketpush.channel.ChannelMessages;
 import io.socketpush.core.Publication;
+import io.socketpush.security.TokenAuthenticator.Principal;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketFrame;
 
@@ -112,8 +113,14 @@ public final class ChannelEndpoint implements Endpoint {
         session.close(code, reason);
       }
     };
-    session.attach(new State(new ChannelConnection(fanOut, link, UUID.randomUUID().toString(), session.subject(),
-        displayName(session.socket().query()))));
+    Principal principal = session.principal();
+    String name = principal != null && principal.name() != null ? principal.name() : displayName(session.socket().query());
+    ChannelConnection connection = new ChannelConnection(fanOut, link, UUID.randomUUID().toString(), session.subject(), name,
+        session.socket().headers());
+    session.attach(new State(connection));
+    if (principal != null && !principal.channels().isEmpty()) {
+      connection.subscribeAtOnce(principal.channels());
+    }
   }
 
   @Override

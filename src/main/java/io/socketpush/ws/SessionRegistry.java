@@ -77,6 +77,18 @@ public final class SessionRegistry {
     return Future.join(closing).mapEmpty();
   }
 
+  /** Closes every socket of a user (the JWT subject or the connect proxy's user) with the code; returns how many. */
+  public int closeUser(String user, short code, String reason) {
+    int closing = 0;
+    for (WsSession session : new ArrayList<>(sessions)) {
+      if (user.equals(session.subject())) {
+        session.close(code, reason);
+        closing++;
+      }
+    }
+    return closing;
+  }
+
   private void sweep() {
     long now = clock.millis();
     if (snapshot == null) {

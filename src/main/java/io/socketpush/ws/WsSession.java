@@ -47,6 +47,7 @@ public final class WsSession implements Subscriber {
   private final InstantSource clock;
   private final long openedAtMs;
   private final String subject;
+  private final Principal principal;
   private final long expiresAtMs;
   private final TokenBucket inbound;
   private final TokenBucket frames;
@@ -73,6 +74,7 @@ public final class WsSession implements Subscriber {
     this.meters = stats.endpoint(endpoint.name());
     this.guard = new MessageGuard(config.maxMessageBytes());
     this.openedAtMs = nowMs;
+    this.principal = principal;
     this.subject = principal == null ? null : principal.subject();
     this.expiresAtMs = principal == null ? 0 : principal.expiresAtMs();
     this.inbound = endpoint.messagesPerSecond() > 0 ? new TokenBucket(endpoint.messagesPerSecond(), clock) : null;
@@ -128,7 +130,12 @@ public final class WsSession implements Subscriber {
     return endpoint.name();
   }
 
-  /** The JWT subject, or null for an anonymous socket. */
+  /** Who connected (the JWT, or the application's connect proxy), or null for an anonymous socket. */
+  public Principal principal() {
+    return principal;
+  }
+
+  /** The user (the JWT subject or the connect proxy's user), or null for an anonymous socket. */
   public String subject() {
     return subject;
   }

@@ -52,6 +52,14 @@ public final class ProtocolClient {
     return new ProtocolClient(Await.result(client.connect(port, TestService.HOST, pathAndQuery), 10));
   }
 
+  /** Connects with the options' headers (a session cookie, for example). */
+  public static ProtocolClient connect(Vertx vertx, io.vertx.core.http.WebSocketConnectOptions options) {
+    WebSocketClient client = vertx.createWebSocketClient(new WebSocketClientOptions());
+    TestService.keepReachable(vertx, client);
+    // handlers set as the socket opens, on its event loop: the subscriptions the application makes come at once
+    return Await.result(client.connect(options).map(ProtocolClient::new), 10);
+  }
+
   public WebSocket socket() {
     return ws;
   }

@@ -1,0 +1,259 @@
+package io.socketpush.proxy;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.socketpush.config.ProxyConfig;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * Asks the application beside socket-push (connect, subscribe, publish) over HTTP: a JSON body and the
+ * allowed headers of the original request in, {@code {"result":…}}, {@code {"error":…}} or
+ * {@code {"disconnect":…}} out. One per node, shared by its event loops; a call never blocks, never
+ * outlives {@code proxy.timeoutMs}, and at most {@code proxy.maxInFlight} are made at once. Every call
+ * ends in one {@link Outcome}, counted in {@code socketpush_proxy_calls_total{kind,outcome}}.
+ */
+public final class AppProxy {
+  private static final Logger LOG = LoggerFactory.getLogger(AppProxy.class);
+  /** An application's answer is a few fields: a larger body is not one. */
+  static final int MAX_ANSWER_BYTES = 64 * 1024;
+
+  /** What the call is about; each has its URL. */
+  public enum Kind {
+    CONNECT, SUBSCRIBE, PUBLISH;
+
+    String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** How a call ended. */
+  public enum Outcome {
+    /** {@code {"result":…}} that reads well. */
+    OK,
+    /** {@code {"error":…}}: the application said no. */
+    REFUSED,
+    /** {@code {"disconnect":…}}: the application said close. */
+    DISCONNECT,
+    /** no whole answer within {@code proxy.timeoutMs} */
+    TIMEOUT,
+    /** an HTTP status other than 200 */
+    STATUS,
+    /** not JSON, not one of the three shapes, or a result that does not read (a user id outside the allowed set) */
+    INVALID,
+    /** no connection, or the connection broke */
+    UNREACHABLE,
+    /** {@code proxy.maxInFlight} calls already waiting */
+    BUSY;
+
+    String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  private final Vertx vertx;
+  private final ProxyConfig config;
+  private final HttpClient client;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final Map<Kind, Map<Outcome, Counter>> counters = new EnumMap<>(Kind.class);
+
+  public AppProxy(Vertx vertx, ProxyConfig config, MeterRegistry registry) {
+    this.vertx = vertx;
+    this.config = config;
+    this.client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout((int) config.timeoutMs())
+            .setKeepAlive(true), new PoolOptions().setHttp1MaxSize(config.maxInFlight()));
+    for (Kind kind : Kind.values()) {
+      Map<Outcome, Counter> byOutcome = new EnumMap<>(Outcome.class);
+      for (Outcome outcome : Outcome.values()) {
+        byOutcome.put(outcome, Counter.builder("socketpush.proxy.calls").tag("kind", kind.label()).tag("outcome", outcome.label())
+            .description("calls to the application's proxy URLs, by what they were about and how they ended").register(registry));
+      }
+      counters.put(kind, byOutcome);
+    }
+    Gauge.builder("socketpush.proxy.in_flight", inFlight::get)
+        .description("calls to the application waiting for an answer (at most proxy.maxInFlight)").register(registry);
+  }
+
+  public ProxyConfig config() {
+    return config;
+  }
+
+  /** Whether the application is asked about this kind of thing. */
+  public boolean asks(Kind kind) {
+    return !url(kind).isEmpty();
+  }
+
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /**
+   * Asks the application; completes with its result read by {@code read} (which throws
+   * {@link IllegalArgumentException} for a result it cannot accept), or fails with {@link Denied} (the
+   * application said no, or close) or {@link Failed} (no usable answer: refuse).
+   *
+   * @param headers the original request's headers, of which those of {@code proxy.headers} are passed on
+   */
+  public <T> Future<T> ask(Kind kind, JsonObject body, MultiMap headers, Function<JsonObject, T> read) {
+    if (inFlight.incrementAndGet() > config.maxInFlight()) {
+      inFlight.decrementAndGet();
+      return Future.failedFuture(ended(kind, Outcome.BUSY, "too many calls in flight"));
+    }
+    Promise<JsonObject> answer = Promise.promise();
+    long deadline = vertx.setTimer(config.timeoutMs(), t -> answer.tryFail(ended(kind, Outcome.TIMEOUT,
+        "no answer within " + config.timeoutMs() + " ms")));
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url(kind))
+        .setConnectTimeout(config.timeoutMs()).setIdleTimeout(config.timeoutMs())
+        .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json");
+    for (String name : config.headers()) {
+      if (headers != null && headers.contains(name)) {
+        options.putHeader(name, List.<CharSequence>copyOf(headers.getAll(name)));
+      }
+    }
+    client.request(options).onComplete(opened -> {
+      if (opened.failed()) {
+        answer.tryFail(ended(kind, Outcome.UNREACHABLE, opened.cause().toString()));
+        return;
+      }
+      HttpClientRequest request = opened.result();
+      answer.future().onFailure(e -> request.reset()); // a late or broken answer: give the socket back now
+      request.send(body.toBuffer()).onComplete(sent -> {
+        if (sent.failed()) {
+          answer.tryFail(ended(kind, Outcome.UNREACHABLE, sent.cause().toString()));
+          return;
+        }
+        if (sent.result().statusCode() != 200) {
+          answer.tryFail(ended(kind, Outcome.STATUS, "HTTP " + sent.result().statusCode()));
+          return;
+        }
+        Buffer whole = Buffer.buffer();
+        sent.result().handler(chunk -> {
+          whole.appendBuffer(chunk);
+          if (whole.length() > MAX_ANSWER_BYTES) {
+            answer.tryFail(ended(kind, Outcome.INVALID, "answer over " + MAX_ANSWER_BYTES + " bytes"));
+          }
+        });
+        sent.result().exceptionHandler(e -> answer.tryFail(ended(kind, Outcome.UNREACHABLE, e.toString())));
+        sent.result().endHandler(v -> {
+          try {
+            answer.tryComplete(whole.toJsonObject());
+          } catch (RuntimeException e) {
+            answer.tryFail(ended(kind, Outcome.INVALID, "not a JSON object"));
+          }
+        });
+      });
+    });
+    return answer.future().eventually(() -> {
+      vertx.cancelTimer(deadline);
+      inFlight.decrementAndGet();
+      return Future.succeededFuture();
+    }).compose(json -> read(kind, json, read));
+  }
+
+  private <T> Future<T> read(Kind kind, JsonObject json, Function<JsonObject, T> read) {
+    try {
+      if (json.getValue("result") instanceof JsonObject result) {
+        T value = read.apply(result);
+        ended(kind, Outcome.OK, null);
+        return Future.succeededFuture(value);
+      }
+      if (json.getValue("error") instanceof JsonObject error && error.getValue("code") instanceof Integer code) {
+        ended(kind, Outcome.REFUSED, "error " + code);
+        return Future.failedFuture(new Denied(false, code, text(error.getValue("message"), "refused by the application")));
+      }
+      if (json.getValue("disconnect") instanceof JsonObject close && close.getValue("code") instanceof Integer code
+          && code >= 4000 && code <= 4999) {
+        ended(kind, Outcome.DISCONNECT, "close " + code);
+        return Future.failedFuture(new Denied(true, code, text(close.getValue("reason"), "closed by the application")));
+      }
+      throw new IllegalArgumentException("none of result, error {code}, disconnect {code 4000-4999}");
+    } catch (IllegalArgumentException | ClassCastException e) {
+      return Future.failedFuture(ended(kind, Outcome.INVALID, e.getMessage()));
+    }
+  }
+
+  private static String text(Object value, String otherwise) {
+    if (!(value instanceof String s) || s.isEmpty()) {
+      return otherwise;
+    }
+    return s.length() > 120 ? s.substring(0, 120) : s; // a close reason has at most 123 bytes
+  }
+
+  private Failed ended(Kind kind, Outcome outcome, String why) {
+    counters.get(kind).get(outcome).increment();
+    if (outcome == Outcome.OK) {
+      LOG.debug("proxy {}: ok", kind.label());
+    } else if (outcome == Outcome.REFUSED || outcome == Outcome.DISCONNECT) {
+      LOG.info("proxy {}: {} ({})", kind.label(), outcome.label(), why);
+    } else {
+      LOG.warn("proxy {} failed: {} ({})", kind.label(), outcome.label(), why);
+    }
+    return new Failed(outcome, why);
+  }
+
+  private String url(Kind kind) {
+    return switch (kind) {
+      case CONNECT -> config.connectUrl();
+      case SUBSCRIBE -> config.subscribeUrl();
+      case PUBLISH -> config.publishUrl();
+    };
+  }
+
+  public Future<Void> close() {
+    return client.close();
+  }
+
+  /** The application answered no: {@code {"error":{code,message}}}, or {@code {"disconnect":{code,reason}}}. */
+  public static final class Denied extends RuntimeException {
+    private final boolean disconnect;
+    private final int code;
+
+    Denied(boolean disconnect, int code, String message) {
+      super(message, null, false, false);
+      this.disconnect = disconnect;
+      this.code = code;
+    }
+
+    /** Whether the application asked to close (a WebSocket close code of 4000-4999) rather than refuse. */
+    public boolean disconnect() {
+      return disconnect;
+    }
+
+    public int code() {
+      return code;
+    }
+  }
+
+  /** No usable answer: the call is refused (error 100, or HTTP 502/503 for a connection). */
+  public static final class Failed extends RuntimeException {
+    private final Outcome outcome;
+
+    Failed(Outcome outcome, String why) {
+      super("proxy " + outcome.label() + ": " + why, null, false, false);
+      this.outcome = outcome;
+    }
+
+    public Outcome outcome() {
+      return outcome;
+    }
+  }
+}

@@ -1,0 +1,106 @@
+package io.socketpush.cluster;
+
+import io.socketpush.Await;
+import io.socketpush.TestService;
+import io.socketpush.channel.ChannelError;
+import io.socketpush.channel.ProtocolClient;
+import io.socketpush.proxy.StubApp;
+import io.vertx.core.Promise;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Beside your app on three members: the connect proxy on each, one user's sockets on two members, the server API
+ * asked on the third reaching both (a personal publication, the channels in use, the disconnect).
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class ClusterBesideTest {
+  private static final String KEY = "cluster-beside-key";
+  private static TestCluster cluster;
+  private static StubApp app;
+  private static io.vertx.core.Vertx appVertx;
+
+  @BeforeAll
+  static void formCluster() throws Exception {
+    appVertx = io.vertx.core.Vertx.vertx();
+    app = Await.result(StubApp.start(appVertx), 10);
+    // the application's sessions: the cookie sessionid=u<id> is user <id>
+    app.on("/connect", (req, body) -> {
+      String cookie = req.getHeader("Cookie");
+      req.response().end((cookie != null && cookie.startsWith("sessionid=u")
+          ? new JsonObject().put("result", new JsonObject().put("user", cookie.substring("sessionid=u".length())))
+          : new JsonObject().put("error", new JsonObject().put("code", 401).put("message", "log in"))).encode());
+    });
+    cluster = TestCluster.start(3, new JsonObject()
+        .put("channels", new JsonObject().put("apiKey", KEY))
+        .put("proxy", new JsonObject().put("connectUrl", app.url("/connect")).put("timeoutMs", 5000)));
+  }
+
+  @AfterAll
+  static void leave() {
+    cluster.close();
+    appVertx.close().await();
+  }
+
+  private static ProtocolClient user(TestCluster.Member member, String id) {
+    return ProtocolClient.connect(cluster.clientVertx, new WebSocketConnectOptions().setHost(TestService.HOST)
+        .setPort(member.port()).setURI("/ws").addHeader("Cookie", "sessionid=u" + id));
+  }
+
+  private static TestService.Response call(TestCluster.Member member, HttpMethod method, String path, String body) {
+    return Await.result(TestService.on(cluster.clientVertx, () -> {
+      var http = cluster.clientVertx.createHttpClient();
+      return http.request(new RequestOptions().setMethod(method).setHost(TestService.HOST).setPort(member.port()).setURI(path)
+              .putHeader("X-API-Key", KEY).putHeader("Content-Type", "application/json"))
+          .compose(req -> body == null ? req.send() : req.send(body))
+          .compose(resp -> resp.body().map(b -> new TestService.Response(resp.statusCode(), b)))
+          .eventually(http::close);
+    }), 15);
+  }
+
+  @Test
+  void oneUsersSocketsOnTwoMembersAreReachedAndEndedFromTheThird() throws Exception {
+    TestCluster.Member first = cluster.members.get(0);
+    TestCluster.Member second = cluster.members.get(1);
+    TestCluster.Member third = cluster.members.get(2);
+    ProtocolClient phone = user(first, "42");
+    ProtocolClient laptop = user(second, "42");
+    ProtocolClient bob = user(third, "43");
+    for (ProtocolClient c : new ProtocolClient[] {phone, laptop}) {
+      assertEquals("user:42", c.subscribe("user:42").getJsonObject("result").getString("channel"));
+    }
+    bob.subscribe("user:43");
+    assertEquals(ChannelError.PERMISSION_DENIED, bob.subscribe("user:42").getJsonObject("error").getInteger("code"));
+
+    assertEquals(202, call(third, HttpMethod.POST, "/api/channels/user:42", "{\"text\":\"shipped\"}").status());
+    assertEquals(202, call(third, HttpMethod.POST, "/api/channels/user:43", "{\"text\":\"bob's\"}").status());
+    assertEquals("shipped", phone.nextPublication(10_000).getJsonObject("data").getString("text"));
+    assertEquals("shipped", laptop.nextPublication(10_000).getJsonObject("data").getString("text"));
+    assertEquals("bob's", bob.nextPublication(10_000).getJsonObject("data").getString("text"), "bob got only his own");
+
+    JsonObject listed = call(third, HttpMethod.GET, "/api/channels?pattern=user:*", null).body().toJsonObject();
+    assertEquals(new JsonArray().add(new JsonObject().put("channel", "user:42").put("subscribers", 2))
+        .add(new JsonObject().put("channel", "user:43").put("subscribers", 1)), listed.getJsonArray("channels"));
+
+    Promise<Short> phoneClosed = Promise.promise();
+    Promise<Short> laptopClosed = Promise.promise();
+    phone.socket().closeHandler(v -> phoneClosed.tryComplete(phone.socket().closeStatusCode()));
+    laptop.socket().closeHandler(v -> laptopClosed.tryComplete(laptop.socket().closeStatusCode()));
+    TestService.Response done = call(third, HttpMethod.POST, "/api/users/42/disconnect", null);
+    assertEquals(new JsonObject().put("user", "42").put("disconnected", 2), done.body().toJsonObject());
+    assertEquals((short) 4000, Await.result(phoneClosed.future(), 10));
+    assertEquals((short) 4000, Await.result(laptopClosed.future(), 10));
+    assertEquals(0, bob.call(new JsonObject().put("op", "ping")).getJsonObject("result").size(), "bob stays connected");
+  }
+}
