@@ -174,10 +174,14 @@ public final class ChannelFanOut {
       if (presencePassed(channel, state, now)) {
         hub.publish(new Publication(channel, join != null ? Publication.Kind.JOIN : Publication.Kind.LEAVE,
             join != null ? join : leave, 0, "", now, now));
-      } else if (join != null) {
-        state.joinsLeftOut++;
       } else {
-        state.leavesLeftOut++;
+        // counted when left out, not when summed up: the summary waits for the end of the second
+        stats.presenceCoalesced(1);
+        if (join != null) {
+          state.joinsLeftOut++;
+        } else {
+          state.leavesLeftOut++;
+        }
       }
       return;
     }
@@ -199,7 +203,6 @@ public final class ChannelFanOut {
   private void summarisePresence(String channel, State state, long now) {
     long leftOut = state.joinsLeftOut + state.leavesLeftOut;
     if (leftOut > 0) {
-      stats.presenceCoalesced(leftOut);
       hub.publish(new Publication(channel, Publication.Kind.PRESENCE,
           new JsonObject().put("joins", state.joinsLeftOut).put("leaves", state.leavesLeftOut), 0, "", now, now));
     }
