@@ -201,8 +201,8 @@ final class ChannelSequencer {
     }
   }
 
-  private static Publication publication(String channel, String epoch, long seq, long ts, byte[] data) {
-    return Publication.ofJson(channel, seq, epoch, ts, System.currentTimeMillis(), Unpooled.wrappedBuffer(data));
+  private Publication publication(String channel, String epoch, long seq, long ts, byte[] data) {
+    return Publication.ofJson(channel, seq, epoch, ts, service.clock().millis(), Unpooled.wrappedBuffer(data));
   }
 
   /** Other services may follow every channel on {@link ChannelAddresses#CHANNEL_PUBLICATIONS}: once per publication, from its owner. */
