@@ -7,6 +7,8 @@
 #   scripts/bench.sh fanout    --server-pid PID --port 8080 ...   (a server already running: not started/stopped)
 #   scripts/bench.sh channels  --rooms 1000 --per-room 10 --interval-ms 10000 --seconds 60 [--server ours |
 #                              --server-pid PID[,PID2,PID3] --port P[,P2,P3]]   (results in docs/bench/channels.jsonl)
+#   scripts/bench.sh soak      --sockets 19000 --seconds 600 [--rooms 100 --per-room 10 --interval-ms 2000] [--churn-per-second 20]
+#                              [--hostile 1] [--server ours | --server-pid PID --port P]   (results in docs/bench/soak.jsonl)
 #   scripts/bench.sh plot      [--results docs/bench/results.jsonl] [--out docs]
 #   scripts/bench.sh transports [--clients 100,1000,5000] [--seconds 20] [--transports idle,poll,longpoll,sse,sockjs,websocket]
 #   scripts/bench.sh transports-plot [--results docs/bench/transports.jsonl] [--out docs]

@@ -53,6 +53,7 @@ public final class Bench {
       case "transports-plot" -> TransportReport.main(opts.getOrDefault("results", "docs/bench/transports.jsonl"),
           opts.getOrDefault("out", "docs"));
       case "channels" -> ChannelsBench.run(opts);
+      case "soak" -> SoakBench.run(opts);
       case "plot" -> Plot.main(opts.getOrDefault("results", "docs/bench/results.jsonl"), opts.getOrDefault("out", "docs"));
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }

@@ -11,6 +11,7 @@ import java.util.regex.Pattern;
 /** What Linux and the JDK tools say about a process: CPU time, RSS, live heap. */
 final class Proc {
   private static final Pattern USED = Pattern.compile("used (\\d+)K");
+  private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)\\s*$");
   /** USER_HZ: /proc/PID/stat counts CPU time in 1/100 s on every Linux that matters. */
   private static final long TICK_NANOS = 10_000_000L;
 
@@ -48,6 +49,22 @@ final class Proc {
     run("jcmd", String.valueOf(pid), "GC.run");
     Matcher m = USED.matcher(run("jcmd", String.valueOf(pid), "GC.heap_info"));
     return m.find() ? Long.parseLong(m.group(1)) : -1;
+  }
+
+  /**
+   * The live objects of a process, class by class: {@code jcmd PID GC.class_histogram}, which runs a full GC
+   * and counts what survived it. Its {@code Total} ({@link #histogramTotalKb}) is the live heap as the GC
+   * itself saw it; {@link #liveHeapKb} reads "used" in a second command, after whatever the process
+   * allocated meanwhile, which a busy server makes tens of MB.
+   */
+  static String classHistogram(long pid) {
+    return run("jcmd", String.valueOf(pid), "GC.class_histogram");
+  }
+
+  /** The bytes of a {@link #classHistogram}'s {@code Total} line, in KiB; −1 if there is none. */
+  static long histogramTotalKb(String histogram) {
+    Matcher m = HISTOGRAM_TOTAL.matcher(histogram);
+    return m.find() ? Long.parseLong(m.group(1)) / 1024 : -1;
   }
 
   /** CPU nanoseconds per thread id: thread names are cut to 15 characters, which merges every event loop. */
