@@ -44,6 +44,8 @@ final class LoadClient implements AutoCloseable {
   private final String host;
   private final int[] ports;
   private final AtomicInteger failed = new AtomicInteger();
+  /** One upgrade request per path and port, made once: a caller that connects every second (the soak's churn) reuses them. */
+  private final Map<String, ByteBuf[]> upgradeRequests = new java.util.concurrent.ConcurrentHashMap<>();
   private int nextId;
 
   LoadClient(int threads, String host, int port, String wanted) {
@@ -75,10 +77,13 @@ final class LoadClient implements AutoCloseable {
    * is upgraded or has failed (or the timeout). Returns the upgraded ones.
    */
   List<Conn> connect(int n, String path, Conn.Sink sink, int inFlight, long timeoutMs) throws InterruptedException {
-    ByteBuf[] requests = new ByteBuf[ports.length];
-    for (int p = 0; p < ports.length; p++) {
-      requests[p] = Conn.upgradeRequest(host, ports[p], path);
-    }
+    ByteBuf[] requests = upgradeRequests.computeIfAbsent(path, p -> {
+      ByteBuf[] r = new ByteBuf[ports.length];
+      for (int i = 0; i < ports.length; i++) {
+        r[i] = Conn.upgradeRequest(host, ports[i], p);
+      }
+      return r;
+    });
     Semaphore slots = new Semaphore(inFlight);
     List<Conn> upgraded = new ArrayList<>(n);
     AtomicInteger done = new AtomicInteger();

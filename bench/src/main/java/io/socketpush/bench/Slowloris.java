@@ -7,9 +7,8 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
+import java.util.PriorityQueue;
 
 /**
  * One slowloris client: {@code connections} plain HTTP connections from one address, each sending a request
@@ -66,9 +65,12 @@ final class Slowloris {
   }
 
   private void run() {
-    Deque<Long> reopenAt = new ArrayDeque<>();
+    // the first opens spread over 10 s, so that the server's deadlines do not close them all in one sweep
+    // (the open file descriptors a sample sees would then swing by all of them at once)
+    PriorityQueue<Long> reopenAt = new PriorityQueue<>(); // times to open a connection at, earliest first
+    long first = System.nanoTime();
     for (int i = 0; i < connections; i++) {
-      reopenAt.add(0L);
+      reopenAt.add(first + i * 10_000_000_000L / connections);
     }
     ByteBuffer in = ByteBuffer.allocate(4096);
     ByteBuffer oneByte = ByteBuffer.wrap(new byte[] {'a'});
@@ -132,7 +134,7 @@ final class Slowloris {
     }
   }
 
-  private void open(Selector selector, Deque<Long> reopenAt, long now) {
+  private void open(Selector selector, PriorityQueue<Long> reopenAt, long now) {
     SocketChannel ch;
     try {
       ch = SocketChannel.open();
@@ -173,7 +175,7 @@ final class Slowloris {
     }
   }
 
-  private void end(SelectionKey key, Held h, String outcome, long now, Deque<Long> reopenAt) {
+  private void end(SelectionKey key, Held h, String outcome, long now, PriorityQueue<Long> reopenAt) {
     key.cancel();
     closeQuietly(h.channel);
     tally.open.decrementAndGet();
