@@ -39,7 +39,7 @@ final class Hostile implements AutoCloseable {
     PING_UNREAD("ping-unread", "125-byte pings on /ws, 1,000/s (half ws.framesPerSecond), never reads the pongs",
         "close 1008 'too much queued' (ws.maxQueuedBytes) or 'slow consumer' once the kernel's buffers are full, dropped", 300),
     UNKNOWN_OP("unknown-op-unread", "a 60 KB unknown op on /ws, 50/s (half channels.requestsPerSecond), never reads the errors",
-        "each error reply repeats 64 characters of the op; close 1008 (queue or slow consumer) once the kernel's buffers are full", 0),
+        "each error reply repeats 64 characters of the op; close 1008 (slow consumer or queue) once the kernel's buffers are full, minutes in", 0),
     OVERSIZED_OP("oversized-op", "one 70 KB request on /ws, over ws.maxMessageBytes",
         "close 1009 at once", 30),
     SLOWLORIS("slowloris", "N connections sending an HTTP head one byte every 2 s, never ending it",
