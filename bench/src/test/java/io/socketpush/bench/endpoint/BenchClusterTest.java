@@ -52,7 +52,7 @@ class BenchClusterTest {
     for (int port : ports) {
       JsonObject cluster = new JsonObject().put("enabled", true).put("name", name).put("port", port).put("members", seeds);
       ServiceConfig config = ServiceConfig.from(ConfigSources.of(new JsonObject().put("cluster", cluster)));
-      Vertx vertx = VertxFactory.create(config.cluster()).await(60, TimeUnit.SECONDS);
+      Vertx vertx = VertxFactory.create(config.cluster(), config.channels()).await(60, TimeUnit.SECONDS);
       vertxes.add(vertx);
       members.add(BenchNode.start(vertx, clientVertx, new JsonObject()
           .put("http", new JsonObject().put("instances", 1)).put("cluster", cluster)).await(30, TimeUnit.SECONDS));
