@@ -37,6 +37,8 @@ public final class Bench {
       System.err.println("usage: bench.sh fanout|echo|broadcast|plot|transports|transports-plot [--server ours|floor|node] [--server-pid PID --port P]\n"
           + "  the server: [--server-transport auto|epoll|io_uring|nio (ours, floor)] [--server-opts 'JVM or node options']\n"
           + "    [--node-send frame|send (node: one pre-built frame written to each socket, or ws.send)]\n"
+          + "  fanout, echo: [--warmup S (seconds of load before the measured window; fanout 10, echo 10)]\n"
+          + "  fanout: [--histo FILE (ours, floor: jmap -histo:live empty and loaded, and the classes per socket)]\n"
           + "  transports: [--clients 100,1000,5000] [--seconds 20] [--warmup 10] [--transports idle,poll,longpoll,sse,sockjs,websocket]\n"
           + "    [--heap 512m] [--client-loops 2] [--results docs/bench/transports.jsonl] [--out docs]\n"
           + "  [--sockets N] [--seconds S] [--heap 2g] [--tick-ms 1000] [--threads 2] [--transport epoll|io_uring|nio] [--jfr FILE] [--histo FILE]\n"
@@ -106,16 +108,23 @@ public final class Bench {
         .put("note", opt("note", ""));
   }
 
-  /** N sockets on /ws/time: connect, then a window of ticks: latency, dups, gaps, CPU, memory. */
+  /**
+   * N sockets on /ws/time: connect, a warm-up of ticks (the JIT compiles the fan-out of every server before
+   * the window, not in it), then a window of ticks: latency, dups, gaps, CPU, memory.
+   */
   private void fanout() throws Exception {
     int n = intOpt("sockets", 1000);
     int seconds = intOpt("seconds", 30);
+    int warmup = intOpt("warmup", 10);
     long tickMs = intOpt("tick-ms", 1000);
+    String histo = opts.get("histo");
     try (ServerUnderTest server = server("fanout");
          LoadClient client = new LoadClient(intOpt("threads", 2), "127.0.0.1", server.port, opts.get("transport"))) {
-      JsonObject out = header("fanout", server, client).put("sockets", n).put("seconds", seconds).put("tickMs", tickMs);
+      JsonObject out = header("fanout", server, client).put("sockets", n).put("seconds", seconds)
+          .put("warmupSeconds", warmup).put("tickMs", tickMs);
       JsonObject nodeMemory0 = server.nodeMemory();
       long heap0 = server.liveHeapKb();
+      String histo0 = histo == null ? null : HeapHisto.take(server);
       long rss0 = Proc.rssKb(server.pid);
       long cpu0 = Proc.cpuNanos(server.pid);
       long t0 = System.nanoTime();
@@ -126,7 +135,7 @@ public final class Bench {
           .put("connectSeconds", round(connectNanos / 1e9, 2))
           .put("serverCpuUsPerConnect", round(connectCpu / 1e3 / Math.max(1, conns.size()), 1));
       awaitReady(client, conns.size(), 3 * tickMs + 5000);
-      Thread.sleep(tickMs); // let the post-connect garbage go before measuring
+      Thread.sleep(Math.max(tickMs, warmup * 1000L)); // warm-up; the post-connect garbage goes too
       Worker before = client.collect(true);
       out.put("handshakeMs", percentiles(before.connectMicros, 1000.0)).put("ready", before.ready);
       long from = System.currentTimeMillis();
@@ -144,11 +153,17 @@ public final class Bench {
           .put("serverCpuMsByThread", w.serverThreadsMs).put("clientCpuMsByThread", w.clientThreadsMs);
       long heap1 = server.liveHeapKb();
       JsonObject nodeMemory1 = server.nodeMemory();
-      if (opts.containsKey("histo")) { // where the loaded heap goes, class by class
-        Files.writeString(Path.of(opts.get("histo")), Proc.run("jmap", "-histo:live", String.valueOf(server.pid)));
+      int c = Math.max(1, conns.size());
+      if (histo0 != null) { // where the loaded heap goes, class by class, per socket
+        String histo1 = HeapHisto.take(server);
+        Files.writeString(Path.of(histo + ".empty"), histo0);
+        Files.writeString(Path.of(histo), histo1);
+        String table = HeapHisto.perSocketTable(histo0, histo1, c, (heap1 - heap0) * 1024, 30);
+        Files.writeString(Path.of(histo + ".per-socket.txt"), table);
+        System.err.print(table);
+        out.put("histoPerSocket", HeapHisto.perSocket(histo0, histo1, c, 10));
       }
       long rss1 = Proc.rssKb(server.pid);
-      int c = Math.max(1, conns.size());
       if (nodeMemory0 != null) {
         out.put("nodeMemory", new JsonObject().put("empty", nodeMemory0).put("loaded", nodeMemory1));
       }
@@ -165,13 +180,14 @@ public final class Bench {
   private void echo() throws Exception {
     int k = intOpt("sockets", 64);
     int seconds = intOpt("seconds", 20);
+    int warmup = intOpt("warmup", 10);
     try (ServerUnderTest server = server("echo");
          LoadClient client = new LoadClient(intOpt("threads", 2), "127.0.0.1", server.port, opts.get("transport"))) {
       JsonObject out = header("echo", server, client).put("sockets", k).put("payloadBytes", Sinks.Echo.PAYLOAD)
-          .put("seconds", seconds);
+          .put("seconds", seconds).put("warmupSeconds", warmup);
       List<Conn> conns = client.connect(k, "/ws/echo", new Sinks.Echo(), 64, 30_000);
       out.put("connected", conns.size());
-      Thread.sleep(3000); // warm-up: JIT, buffers
+      Thread.sleep(warmup * 1000L); // warm-up: JIT, buffers
       client.reset();
       Window w = window(server, client, seconds);
       out.put("roundTrips", w.sum.messages).put("roundTripsPerSecond", Math.round(w.sum.messages / (w.wallNanos / 1e9)))
