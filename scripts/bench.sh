@@ -9,6 +9,7 @@
 #   scripts/bench.sh channels  --rooms 1000 --per-room 10 --interval-ms 10000 --seconds 60 [--server ours |
 #                              --server-pid PID[,PID2,PID3] --port P[,P2,P3]]   (results in docs/bench/channels.jsonl)
 #   scripts/bench.sh plot      [--results docs/bench/results.jsonl] [--out docs]
+#   scripts/bench.sh channels-plot [--results docs/bench/channels.jsonl] [--note knee] [--out docs/channels-knee.png]
 #   scripts/bench.sh transports [--clients 100,1000,5000] [--seconds 20] [--transports idle,poll,longpoll,sse,sockjs,websocket]
 #   scripts/bench.sh transports-plot [--results docs/bench/transports.jsonl] [--out docs]
 #

@@ -62,9 +62,9 @@ public final class SocketPush {
         ? new AppProxy(vertx, proxyConfig, registry) : null;
     this.node = new NodeState(clock, registry, new HandshakePolicy(vertx, config, proxy, clock), config.limits(), config.channels()::label, stats -> {
       ChannelBackend backend = cluster instanceof HazelcastClusterManager hazelcast
-          ? new HazelcastBackend(vertx, hazelcast.getHazelcastInstance(), stats)
+          ? new HazelcastBackend(vertx, hazelcast.getHazelcastInstance(), stats, clock)
           : new LocalBackend(config.channels(), clock, stats);
-      return new ChannelService(vertx, config.channels(), backend, stats, proxy);
+      return new ChannelService(vertx, config.channels(), backend, stats, proxy, clock);
     }, Extensions.load());
     Gauge.builder("socketpush.cluster.members", () -> cluster == null ? 1 : cluster.getNodes().size())
         .description("members of the cluster this node sees, itself included").register(registry);

@@ -48,7 +48,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(VertxExtension.class)
 class BrowserTest {
-  private static final Duration WAIT = Duration.ofSeconds(8);
+  private static final Duration WAIT = Duration.ofSeconds(30); // returns as soon as it holds: long only for a loaded machine
   /** How long a page may take to notice a stopped or restarted server: its backoff reaches a few seconds. */
   private static final Duration RECONNECT_WAIT = Duration.ofSeconds(40);
   private static final String CONNECTED = "connected over WebSocket";

@@ -57,6 +57,8 @@ public final class HeadlessChromium implements AutoCloseable {
     Assumptions.abort(reason);
   }
 
+  private static final Duration MIN_PAGE_LOAD = Duration.ofSeconds(60);
+
   public static HeadlessChromium start(Duration pageLoadTimeout) throws IOException {
     // belt and braces: with the driver path set, Selenium Manager is never consulted; if it were, stay offline
     System.setProperty(ChromeDriverService.CHROME_DRIVER_EXE_PROPERTY, CHROMEDRIVER.toString());
@@ -72,7 +74,9 @@ public final class HeadlessChromium implements AutoCloseable {
             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
             "--window-size=1100,900", "--user-data-dir=" + profile);
     ChromeDriver driver = new ChromeDriver(service, options);
-    driver.manage().timeouts().pageLoadTimeout(pageLoadTimeout);
+    // a page load waits for every resource: on a loaded machine that can take long, and a page that never loads
+    // still fails, only later
+    driver.manage().timeouts().pageLoadTimeout(pageLoadTimeout.compareTo(MIN_PAGE_LOAD) < 0 ? MIN_PAGE_LOAD : pageLoadTimeout);
     return new HeadlessChromium(profile, service, driver);
   }
 

@@ -82,8 +82,8 @@ public final class ChannelConnection {
     this.subject = subject;
     this.client = service.client(id, subject, name);
     this.publishesPerSecond = service.config().publishesPerSecond();
-    this.publishes = new TokenBucket(publishesPerSecond);
-    this.requests = new TokenBucket(service.config().requestsPerSecond());
+    this.publishes = new TokenBucket(publishesPerSecond, service.clock());
+    this.requests = new TokenBucket(service.config().requestsPerSecond(), service.clock());
   }
 
   public Client client() {
@@ -270,7 +270,7 @@ public final class ChannelConnection {
         service.join(channel, client).onFailure(e -> LOG.warn("presence join on {} failed: {}", channel, e.toString()));
       }
       return Future.succeededFuture(new Reply(result, () -> {
-        if (!sub.joined(history, System.currentTimeMillis())) {
+        if (!sub.joined(history, service.clock().millis())) {
           LOG.warn("subscription to {} could not hold what came while it joined", channel);
         }
       }));

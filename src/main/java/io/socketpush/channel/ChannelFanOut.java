@@ -167,7 +167,7 @@ public final class ChannelFanOut {
     if (state == null) {
       return; // nobody here follows it
     }
-    long now = System.currentTimeMillis();
+    long now = service.clock().millis();
     JsonObject join = body.getJsonObject("join");
     JsonObject leave = body.getJsonObject("leave");
     if (join != null || leave != null) {
@@ -248,7 +248,7 @@ public final class ChannelFanOut {
     }
     // the wait for a missing publication starts when it is first missed, and again after any progress
     state.waitingSinceMs = state.early.isEmpty() ? 0
-        : state.waitingSinceMs != 0 && state.last == before ? state.waitingSinceMs : System.currentTimeMillis();
+        : state.waitingSinceMs != 0 && state.last == before ? state.waitingSinceMs : service.clock().millis();
   }
 
   private void deliver(State state, Publication p) {
@@ -258,7 +258,7 @@ public final class ChannelFanOut {
 
   /** Reads from history what was waited for too long, or moves on past it when it is lost for good. */
   private void fillGaps() {
-    long now = System.currentTimeMillis();
+    long now = service.clock().millis();
     states.forEach((channel, state) -> {
       if (state.joinsLeftOut + state.leavesLeftOut > 0 && now - state.presenceWindowStartMs >= PRESENCE_WINDOW_MS) {
         summarisePresence(channel, state, now);
@@ -281,11 +281,11 @@ public final class ChannelFanOut {
               break;
             }
             stats.channelGap(1);
-            deliver(state, e.toPublication(channel, state.epoch, System.currentTimeMillis()));
+            deliver(state, e.toPublication(channel, state.epoch, service.clock().millis()));
           }
         }
         boolean stillMissing = !state.early.isEmpty() && state.early.firstKey() > state.last + 1;
-        if (stillMissing && System.currentTimeMillis() - state.waitingSinceMs >= GAP_GIVE_UP_MS) {
+        if (stillMissing && service.clock().millis() - state.waitingSinceMs >= GAP_GIVE_UP_MS) {
           stats.channelGap(state.early.firstKey() - state.last - 1);
           state.last = state.early.firstKey() - 1; // lost for good: move on, the clients see the gap
         }

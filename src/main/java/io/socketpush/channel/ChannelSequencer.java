@@ -187,7 +187,8 @@ final class ChannelSequencer {
     }
     if (!flushScheduled) {
       flushScheduled = true;
-      context.runOnContext(v -> flush()); // after the other batches this pass completes: one message per member
+      // after the other batches this pass (or the batch window) completes: one message per member
+      ChannelBatches.later(vertx, context, service.config().batchMs(), this::flush);
     }
   }
 
@@ -201,8 +202,8 @@ final class ChannelSequencer {
     }
   }
 
-  private static Publication publication(String channel, String epoch, long seq, long ts, byte[] data) {
-    return Publication.ofJson(channel, seq, epoch, ts, System.currentTimeMillis(), Unpooled.wrappedBuffer(data));
+  private Publication publication(String channel, String epoch, long seq, long ts, byte[] data) {
+    return Publication.ofJson(channel, seq, epoch, ts, service.clock().millis(), Unpooled.wrappedBuffer(data));
   }
 
   /** Other services may follow every channel on {@link ChannelAddresses#CHANNEL_PUBLICATIONS}: once per publication, from its owner. */

@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -49,15 +50,21 @@ public final class ChannelService {
   private final Counter refusedOverloaded;
   private final Counter refusedInFlight;
   private final Counter ownerTimeouts;
+  private final InstantSource clock;
   private volatile ChannelSequencer sequencer;
 
   public ChannelService(Vertx vertx, ChannelConfig config, ChannelBackend backend, PushStats stats) {
-    this(vertx, config, backend, stats, null);
+    this(vertx, config, backend, stats, null, InstantSource.system());
   }
 
-  /** @param proxy the application, asked on channels whose rule says {@code proxy}; or null */
-  public ChannelService(Vertx vertx, ChannelConfig config, ChannelBackend backend, PushStats stats, AppProxy proxy) {
+  /**
+   * @param proxy the application, asked on channels whose rule says {@code proxy}; or null
+   * @param clock the node's clock (publication times, rates, gap deadlines): the system's but in tests
+   */
+  public ChannelService(Vertx vertx, ChannelConfig config, ChannelBackend backend, PushStats stats, AppProxy proxy,
+                        InstantSource clock) {
     this.proxy = proxy;
+    this.clock = clock;
     this.vertx = vertx;
     this.config = config;
     this.backend = backend;
@@ -83,6 +90,11 @@ public final class ChannelService {
         .register(stats.registry());
     sequencer = s;
     return s;
+  }
+
+  /** The node's clock: every time the channels read comes from it. */
+  public InstantSource clock() {
+    return clock;
   }
 
   ChannelDeliveries deliveries() {
@@ -210,7 +222,7 @@ public final class ChannelService {
     } catch (ChannelError e) {
       return Future.failedFuture(e);
     }
-    return number(channel, rule, json, System.currentTimeMillis());
+    return number(channel, rule, json, clock.millis());
   }
 
   /** Hands the publication to its channel's owner: this member's sequencer, or another member's over the event bus. */

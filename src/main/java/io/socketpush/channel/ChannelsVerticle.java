@@ -33,7 +33,7 @@ public final class ChannelsVerticle extends VerticleBase {
     String self = service.nodes().localId();
     sequence = vertx.eventBus().consumer(ChannelAddresses.SEQUENCE + "." + self, this::number);
     deliver = vertx.eventBus().consumer(ChannelAddresses.DELIVER + "." + self,
-        m -> service.deliveries().deliver(ChannelWire.readDeliveries(m.body(), System.currentTimeMillis())));
+        m -> service.deliveries().deliver(ChannelWire.readDeliveries(m.body(), service.clock().millis())));
     // a sweep of 100,000 channels takes milliseconds: not worth a worker thread
     vertx.setPeriodic(ChannelBackend.sweepPeriodMs(service.config().idleTimeoutMs()), t -> service.backend().forgetIdle());
     // say again which channels have subscribers here: heals an interest lost with every copy of a log, or

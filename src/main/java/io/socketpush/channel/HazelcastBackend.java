@@ -16,6 +16,7 @@ import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.IMap;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
+import io.micrometer.core.instrument.Counter;
 import io.socketpush.config.ChannelConfig;
 import io.socketpush.config.ChannelRule;
 import io.socketpush.core.PushStats;
@@ -26,6 +27,7 @@ import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -78,17 +80,35 @@ public final class HazelcastBackend implements ChannelBackend {
   /** The members this one must see to number publications ({@link #configureMaps}); 1: no protection. */
   private final int quorum;
   private UUID membershipListener;
+  /** Passes over the presence lists for a departed member: the first when it is noticed, the late one after. */
+  private final Counter firstPasses;
+  private final Counter latePasses;
+  private final InstantSource clock;
 
   public HazelcastBackend(Vertx vertx, HazelcastInstance hazelcast, PushStats stats) {
+    this(vertx, hazelcast, stats, InstantSource.system());
+  }
+
+  /** @param clock the node's clock: when a log was last used, for forgetting idle ones */
+  public HazelcastBackend(Vertx vertx, HazelcastInstance hazelcast, PushStats stats, InstantSource clock) {
     this.vertx = vertx;
+    this.clock = clock;
     this.hazelcast = hazelcast;
     this.logs = hazelcast.getMap(LOGS);
     this.presence = hazelcast.getMap(PRESENCE);
     this.stats = stats;
     SplitBrainProtectionConfig protection = hazelcast.getConfig().getSplitBrainProtectionConfigs().get(QUORUM);
     this.quorum = protection != null && protection.isEnabled() ? protection.getMinimumClusterSize() : 1;
+    this.firstPasses = departedPasses(stats, "first");
+    this.latePasses = departedPasses(stats, "late");
     stats.channelStore(() -> logs.getLocalMapStats().getOwnedEntryCount(),
         () -> logs.getLocalMapStats().getExpirationCount(), () -> logs.getLocalMapStats().getEvictionCount());
+  }
+
+  private static Counter departedPasses(PushStats stats, String pass) {
+    return Counter.builder("socketpush.presence.departed.passes").tag("pass", pass)
+        .description("passes over the presence lists that removed a departed member's clients (a first one when it is "
+            + "noticed, a late one " + LATE_JOIN_MS + " ms later), done or failed").register(stats.registry());
   }
 
   /**
@@ -163,24 +183,24 @@ public final class HazelcastBackend implements ChannelBackend {
 
   @Override
   public Future<History> history(String channel, ChannelRule rule, long since, String epoch, int recent) {
-    return read(channel, new Read(since, epoch, recent, System.currentTimeMillis(), rule.historyTtlMs(), ChannelLog.newEpoch(), null, 0),
+    return read(channel, new Read(since, epoch, recent, clock.millis(), rule.historyTtlMs(), ChannelLog.newEpoch(), null, 0),
         READ_ATTEMPTS);
   }
 
   @Override
   public Future<History> subscribe(String channel, ChannelRule rule, long since, String epoch, int recent, String node, long gen) {
-    return read(channel, new Read(since, epoch, recent, System.currentTimeMillis(), rule.historyTtlMs(),
+    return read(channel, new Read(since, epoch, recent, clock.millis(), rule.historyTtlMs(),
         ChannelLog.newEpoch(), node, gen), READ_ATTEMPTS);
   }
 
   @Override
   public Future<Void> unsubscribe(String channel, String node, long gen) {
-    return onCaller(logs.submitToKey(channel, new LogOperations.Interest(node, gen, false, null, System.currentTimeMillis()))).mapEmpty();
+    return onCaller(logs.submitToKey(channel, new LogOperations.Interest(node, gen, false, null, clock.millis()))).mapEmpty();
   }
 
   @Override
   public Future<Void> interested(String channel, String node, long gen) {
-    return onCaller(logs.submitToKey(channel, new LogOperations.Interest(node, gen, true, null, System.currentTimeMillis()))).mapEmpty();
+    return onCaller(logs.submitToKey(channel, new LogOperations.Interest(node, gen, true, null, clock.millis()))).mapEmpty();
   }
 
   /**
@@ -258,16 +278,16 @@ public final class HazelcastBackend implements ChannelBackend {
       public void memberRemoved(MembershipEvent event) {
         // clients are tagged with the Vert.x node id, which vertx-hazelcast keeps as a member attribute
         String dead = event.getMember().getAttribute(VERTX_NODE_ID);
-        dropClientsOf(dead, left);
+        dropClientsOf(dead, left, firstPasses);
         // a join the dead member sent just before it died can still reach the channel's owner after the
         // first pass: a second pass later removes it, and its client is announced as leaving then
-        vertx.setTimer(LATE_JOIN_MS, t -> dropClientsOf(dead, left));
+        vertx.setTimer(LATE_JOIN_MS, t -> dropClientsOf(dead, left, latePasses));
       }
     });
   }
 
   /** Removes a departed member's clients from every presence list and announces each as leaving. */
-  private void dropClientsOf(String dead, BiConsumer<String, Client> left) {
+  private void dropClientsOf(String dead, BiConsumer<String, Client> left, Counter passes) {
     // executeOnEntries waits for every partition: a worker thread, never an event loop or Hazelcast's event thread
     vertx.executeBlocking(() -> presence.executeOnEntries(new DropNode(dead)), false)
         .onSuccess(removed -> {
@@ -282,7 +302,8 @@ public final class HazelcastBackend implements ChannelBackend {
             LOG.info("member {} left: {} of its clients removed from presence lists", dead, gone);
           }
         })
-        .onFailure(e -> LOG.warn("could not clear the presence of departed member {}: {}", dead, e.toString()));
+        .onFailure(e -> LOG.warn("could not clear the presence of departed member {}: {}", dead, e.toString()))
+        .onComplete(done -> passes.increment());
   }
 
   @Override

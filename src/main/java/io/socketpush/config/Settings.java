@@ -135,6 +135,8 @@ public final class Settings {
       "a channel with no subscriber and no unexpired history, unused this long, is forgotten (its numbering restarts with a new epoch)");
   public static final Setting<Integer> CHANNELS_PRESENCE_EVENTS_PER_SECOND = Setting.integer("channels.presenceEventsPerSecond", 20, 1, 1_000_000,
       "join/leave events per channel per second passed to its subscribers; beyond it they are counted into one presence summary per second");
+  public static final Setting<Integer> CHANNELS_BATCH_MS = Setting.integer("channels.batchMs", 2, 0, 100,
+      "in a cluster, how long a member gathers publications bound for one other member (to a channel's owner; to members with subscribers) before sending them as one message; 0: at the end of the event loop's pass");
 
   public static final Setting<String> PROXY_CONNECT_URL = Setting.custom("proxy.connectUrl", "",
       "URL of your application asked whether a connection without a token may open, and as which user (POST, JSON; see docs/beside-your-app.md); empty: not asked",
@@ -174,7 +176,7 @@ public final class Settings {
       LIMITS_ECHO_MESSAGES_PER_SECOND, LIMITS_PENDING_REQUESTS_PER_IP, LIMITS_HTTP_HEADER_TIMEOUT_MS, LIMITS_HTTP_BODY_TIMEOUT_MS,
       LIMITS_API_PUBLISHES_PER_SECOND_PER_IP, LIMITS_API_PUBLISHES_PER_SECOND_PER_KEY,
       CHANNELS_RULES, CHANNELS_MAX_PER_CONNECTION, CHANNELS_PUBLISHES_PER_SECOND, CHANNELS_REQUESTS_PER_SECOND,
-      CHANNELS_API_KEY, CHANNELS_MAX_CHANNELS, CHANNELS_IDLE_TIMEOUT_MS, CHANNELS_PRESENCE_EVENTS_PER_SECOND,
+      CHANNELS_API_KEY, CHANNELS_MAX_CHANNELS, CHANNELS_IDLE_TIMEOUT_MS, CHANNELS_PRESENCE_EVENTS_PER_SECOND, CHANNELS_BATCH_MS,
       PROXY_CONNECT_URL, PROXY_SUBSCRIBE_URL, PROXY_PUBLISH_URL, PROXY_TIMEOUT_MS, PROXY_HEADERS, PROXY_MAX_IN_FLIGHT,
       LOG_LEVEL, LOG_FORMAT,
       ADMIN_PASSWORD);

@@ -15,11 +15,6 @@ public final class TokenBucket {
   private double tokens;
   private long lastMs;
 
-  /** On the system clock (for callers not yet handed the node's). */
-  public TokenBucket(int rate) {
-    this(rate, InstantSource.system());
-  }
-
   public TokenBucket(int rate, InstantSource clock) {
     this.rate = rate;
     this.clock = clock;

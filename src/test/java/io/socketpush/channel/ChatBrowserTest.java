@@ -38,7 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 @ExtendWith(VertxExtension.class)
 class ChatBrowserTest {
-  private static final Duration WAIT = Duration.ofSeconds(10);
+  private static final Duration WAIT = Duration.ofSeconds(30); // returns as soon as it holds: long only for a loaded machine
   /** A page backs off to a few seconds between tries while its server is down. */
   private static final Duration RESTART_WAIT = Duration.ofSeconds(40);
 

@@ -37,11 +37,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ClusterChannelsTest {
   /** Per member; the other tests use a few channels each. */
   private static final int MAX_CHANNELS = 1000;
+  private static final int MEMBERS = 3;
   private static TestCluster cluster;
 
   @BeforeAll
   static void formCluster() throws Exception {
-    cluster = TestCluster.start(3, new JsonObject()
+    cluster = TestCluster.start(MEMBERS, new JsonObject()
         .put("channels", new JsonObject().put("publishesPerSecond", 10_000).put("requestsPerSecond", 10_000)
             .put("maxChannels", MAX_CHANNELS))
         .put("limits", new JsonObject().put("apiPublishesPerSecondPerIp", 0))); // the flood comes from one address
@@ -198,6 +199,9 @@ class ClusterChannelsTest {
     }
     Await.until(() -> count(people.get(0), channel) == n, 10_000);
     String deadNode = cluster.members.get(n - 1).hazelcast().getNodeId();
+    // each survivor's first pass over the presence lists for the departures before this one is done
+    int before = MEMBERS - n;
+    Await.until(() -> cluster.members.subList(0, n - 1).stream().allMatch(m -> firstPasses(m) >= before), 30_000);
     cluster.kill(cluster.members.get(n - 1));
     for (ProtocolClient survivor : people.subList(0, n - 1)) {
       // the first pass runs when the member is noticed dead (up to max.no.heartbeat, 5 s); if the dead member
@@ -209,8 +213,8 @@ class ClusterChannelsTest {
     assertEquals(n - 1, presence.getInteger("count"), presence.encode());
 
     // a join the dead member sent just before it died, reaching the channel's owner after the cleanup: each
-    // survivor runs its own first pass, so wait until both have, or the later one would find it instead
-    Thread.sleep(2_000);
+    // survivor runs its own first pass, so wait until each has, or the later one would find it instead
+    Await.until(() -> cluster.members.stream().allMatch(m -> firstPasses(m) >= before + 1), 30_000);
     Client ghost = new Client("ghost-client", null, "ghost", deadNode);
     IMap<String, LinkedHashMap<String, Client>> lists = cluster.members.get(0).hazelcast().getHazelcastInstance()
         .getMap(HazelcastBackend.PRESENCE);
@@ -233,6 +237,12 @@ class ClusterChannelsTest {
     var hazelcast = cluster.members.get(0).hazelcast().getHazelcastInstance();
     String ownerId = hazelcast.getPartitionService().getPartition(channel).getOwner().getAttribute("__vertx.nodeId");
     return cluster.members.stream().filter(m -> m.hazelcast().getNodeId().equals(ownerId)).findFirst().orElseThrow();
+  }
+
+  /** How many departed members this member's first pass over the presence lists has dealt with. */
+  private static double firstPasses(TestCluster.Member member) {
+    var counter = member.app().node().stats().registry().find("socketpush.presence.departed.passes").tag("pass", "first").counter();
+    return counter == null ? 0 : counter.count();
   }
 
   private static int count(ProtocolClient c, String channel) {

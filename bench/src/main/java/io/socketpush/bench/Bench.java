@@ -60,6 +60,8 @@ public final class Bench {
       case "transports-plot" -> TransportReport.main(opts.getOrDefault("results", "docs/bench/transports.jsonl"),
           opts.getOrDefault("out", "docs"));
       case "channels" -> ChannelsBench.run(opts);
+      case "channels-plot" -> ChannelsPlot.main(opts.getOrDefault("results", "docs/bench/channels.jsonl"),
+          opts.getOrDefault("note", "knee"), opts.getOrDefault("out", "docs/channels-knee.png"));
       case "plot" -> Plot.main(opts.getOrDefault("results", "docs/bench/results.jsonl"), opts.getOrDefault("out", "docs"));
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
     }
