@@ -16,7 +16,7 @@ public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws
     int instances = sources.get(HTTP_INSTANCES);
     ServiceConfig config = new ServiceConfig(
         new HttpConfig(sources.get(HTTP_HOST), sources.get(HTTP_PORT),
-            instances == 0 ? Runtime.getRuntime().availableProcessors() : instances),
+            instances == 0 ? Runtime.getRuntime().availableProcessors() : instances, sources.get(HTTP_TRANSPORT)),
         new TickConfig(sources.get(TICK_PERIOD_MS), sources.get(TIME_ZONE), sources.get(TIME_PATTERN)),
         new WebSocketConfig(sources.get(WS_MAX_MESSAGE_BYTES), sources.get(WS_PING_INTERVAL_MS),
             sources.get(WS_IDLE_TIMEOUT_MS), sources.get(WS_WRITE_QUEUE_MAX_BYTES),

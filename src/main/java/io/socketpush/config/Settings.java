@@ -19,6 +19,10 @@ public final class Settings {
       "HTTP/WebSocket port (0 picks a free one)");
   public static final Setting<Integer> HTTP_INSTANCES = Setting.integer("http.instances", 0, 0, 64,
       "HTTP verticle instances, one per event loop; 0 means one per CPU core");
+  public static final Setting<String> HTTP_TRANSPORT = Setting.choice("http.transport", "auto",
+      "network transport of the node's sockets (HTTP, WebSocket, clustered event bus): auto (epoll, else io_uring, else nio), "
+          + "epoll, io_uring or nio; a native one that does not load falls back to nio, and the start-up log says why",
+      "auto", "epoll", "io_uring", "nio");
 
   public static final Setting<Integer> TICK_PERIOD_MS = Setting.integer("tick.periodMs", 1000, 1, 3_600_000,
       "milliseconds between two time ticks");
@@ -158,7 +162,7 @@ public final class Settings {
       "password of the admin console; genconfig writes a random one").env("ADMIN_PASSWORD");
 
   public static final List<Setting<?>> ALL = List.of(
-      HTTP_HOST, HTTP_PORT, HTTP_INSTANCES,
+      HTTP_HOST, HTTP_PORT, HTTP_INSTANCES, HTTP_TRANSPORT,
       TICK_PERIOD_MS, TIME_ZONE, TIME_PATTERN,
       WS_MAX_MESSAGE_BYTES, WS_PING_INTERVAL_MS, WS_IDLE_TIMEOUT_MS, WS_WRITE_QUEUE_MAX_BYTES, WS_SLOW_CONSUMER_CLOSE_MS,
       WS_MAX_QUEUED_BYTES, WS_FRAMES_PER_SECOND,
