@@ -61,7 +61,8 @@ class ChannelProxyTest {
     StubApp.Asked asked = app.asked().stream().filter(a -> a.path().equals("/subscribe")).findFirst().orElseThrow();
     assertEquals("42", asked.body().getString("user"));
     assertEquals("team:red", asked.body().getString("channel"));
-    assertTrue(asked.body().getString("client").length() > 8);
+    String connected = app.asked().stream().filter(a -> a.path().equals("/connect")).findFirst().orElseThrow().body().getString("client");
+    assertEquals(connected, asked.body().getString("client"), "one connection, one id, in every call about it");
     assertEquals("sessionid=s1", asked.headers().get("Cookie"));
     assertNull(c.subscribe("team:red").getValue("result"), "already subscribed");
   }
