@@ -108,13 +108,32 @@ public final class HandshakePolicy {
     return tokens.authenticate(handshake);
   }
 
-  /** Origin and token only, for a request answered at once: no slot, no rate token. */
+  /**
+   * Origin and token only, for a request answered at once: no slot, no rate token. Where tokens are required
+   * and none is sent, the application's connect proxy may vouch instead, as for a connection.
+   */
   public Future<TokenAuthenticator.Principal> check(ServerWebSocketHandshake request) {
     String why = originRefusal(request);
     if (why != null) {
       return Future.failedFuture(new Refusal(403, why));
     }
+    if (connectProxy != null && tokens.required() && !TokenAuthenticator.hasToken(request)) {
+      return connectProxy.ask(request, UUID.randomUUID().toString());
+    }
     return tokens.authenticate(request);
+  }
+
+  /**
+   * Origin, and a token if one is sent, for a request of a session that is {@link #admit admitted} on its own
+   * (a SockJS session): without a token, where the application's connect proxy is asked, the session's
+   * admission asks it, once, rather than every request of the session.
+   */
+  public Future<Void> checkWithinSession(ServerWebSocketHandshake request) {
+    if (connectProxy != null && !TokenAuthenticator.hasToken(request)) {
+      String why = originRefusal(request);
+      return why != null ? Future.failedFuture(new Refusal(403, why)) : Future.succeededFuture();
+    }
+    return check(request).mapEmpty();
   }
 
   /** Connection slots held on this node, every transport. */

@@ -39,7 +39,8 @@ import java.util.function.Function;
  * channel protocol ({@code /sockjs/channels}).
  *
  * <p>Every request of a session passes the origin and token checks (vertx-web would otherwise answer any
- * origin with CORS headers); a session takes a rate token and a connection slot when it opens, and reads
+ * origin with CORS headers; without a token, where the connect proxy is asked, the session's admission asks
+ * it); a session takes a rate token and a connection slot when it opens, and reads
  * nothing of its client before. The WebSocket transports of SockJS never reach this router: the server's
  * handshake handler takes every upgrade first, so they are served on the WebSocket pipeline instead
  * ({@link SockJsWebSocket}, {@link SockJsFraming}).
@@ -148,7 +149,7 @@ final class SockJsSessions {
     }
     keepHeadersOfAnOpeningRequest(ctx);
     ctx.request().pause();
-    gate.check(RequestHandshake.of(ctx.request())).onComplete(checked -> {
+    gate.checkWithinSession(RequestHandshake.of(ctx.request())).onComplete(checked -> {
       if (checked.failed()) {
         gate.refuse(ctx.request(), checked.cause());
       } else {

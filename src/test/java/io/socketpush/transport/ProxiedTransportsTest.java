@@ -40,6 +40,11 @@ class ProxiedTransportsTest {
   private HttpProbe probe;
 
   private void start(Vertx vertx) {
+    start(vertx, new JsonObject());
+  }
+
+  /** @param overrides merged over this test's configuration (JWT settings, for example) */
+  private void start(Vertx vertx, JsonObject overrides) {
     this.vertx = vertx;
     app = Await.result(StubApp.start(vertx), 10);
     // the application knows the session cookie "good" as user 42; anything else is not logged in
@@ -51,7 +56,7 @@ class ProxiedTransportsTest {
         .put("tick", new JsonObject().put("periodMs", 100))
         .put("longpoll", new JsonObject().put("timeoutMs", 500))
         .put("channels", new JsonObject().put("apiKey", "k"))
-        .put("proxy", new JsonObject().put("connectUrl", app.url("/connect")).put("timeoutMs", 2000))), 20);
+        .put("proxy", new JsonObject().put("connectUrl", app.url("/connect")).put("timeoutMs", 2000)).mergeIn(overrides, true)), 20);
     probe = new HttpProbe(vertx, service.port());
   }
 
@@ -198,5 +203,26 @@ class ProxiedTransportsTest {
     HttpProbe.Reply held = Await.result(probe.get("/api/time/next?after=" + Long.MAX_VALUE / 2, Map.of("Cookie", COOKIE)), 10);
     assertEquals(204, held.status());
     assertEquals(lastConnect("longpoll").body().getString("client"), held.headers().get("Socket-Push-Client"));
+  }
+
+  @Test
+  void withTokensRequiredTheApplicationsWordIsEnoughOnEveryTransport(Vertx vertx) throws Exception {
+    start(vertx, new JsonObject().put("security", new JsonObject().put("jwt", new JsonObject()
+        .put("required", true).put("secret", "proxied-transports-test-secret-long-enough"))));
+    Map<String, String> cookie = Map.of("Cookie", COOKIE);
+    ProtocolClient ws = ProtocolClient.connect(vertx, new WebSocketConnectOptions().setHost(TestService.HOST)
+        .setPort(service.port()).setURI("/ws").addHeader("Cookie", COOKIE));
+    assertTrue(ws.subscribe("chat:lobby").containsKey("result"), "a WebSocket");
+    HttpProbe.Stream sse = Await.result(probe.stream("/sse/channels/chat:lobby", cookie), 10);
+    Await.result(sse.until(t -> t.contains("event: subscribed")), 10);
+    SockJsChannelClient sockJs = SockJsChannelClient.xhrPolling(probe, "", cookie);
+    assertTrue(sockJs.call(new JsonObject().put("op", "subscribe").put("channel", "chat:lobby")).containsKey("result"),
+        "a SockJS session: its polls and sends after the opening one");
+    assertEquals(204, Await.result(probe.get("/api/time/next?after=" + Long.MAX_VALUE / 2, cookie), 10).status(), "a held long-poll");
+    HttpProbe.Reply poll = Await.result(probe.get("/api/time", cookie), 10);
+    assertTrue(poll.status() == 200 || poll.status() == 204, "a poll answered at once: " + poll.status());
+    assertEquals(401, Await.result(probe.get("/api/time", Map.of()), 10).status(), "a poll without either");
+    assertEquals(401, Await.result(probe.get("/sse/channels/chat:lobby", Map.of("Cookie", "sessionid=bad")), 10).status(),
+        "and neither a token nor the application's word is still 401");
   }
 }
