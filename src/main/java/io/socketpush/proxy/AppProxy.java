@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -119,7 +120,7 @@ public final class AppProxy {
       inFlight.decrementAndGet();
       return Future.failedFuture(ended(kind, clientId, Outcome.BUSY, "too many calls in flight"));
     }
-    Promise<JsonObject> answer = Promise.promise();
+    Call answer = new Call();
     long deadline = vertx.setTimer(config.timeoutMs(), t -> fail(answer, kind, clientId, Outcome.TIMEOUT,
         "no answer within " + config.timeoutMs() + " ms"));
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url(kind))
@@ -156,7 +157,7 @@ public final class AppProxy {
         sent.result().exceptionHandler(e -> fail(answer, kind, clientId, Outcome.UNREACHABLE, e.toString()));
         sent.result().endHandler(v -> {
           try {
-            answer.tryComplete(whole.toJsonObject());
+            answer.answered(whole.toJsonObject());
           } catch (RuntimeException e) {
             fail(answer, kind, clientId, Outcome.INVALID, "not a JSON object");
           }
@@ -199,10 +200,37 @@ public final class AppProxy {
     return s.length() > 120 ? s.substring(0, 120) : s; // a close reason has at most 123 bytes
   }
 
-  /** Fails the call unless it has ended already: a call ends once, counted once (a reset after a timeout is no second outcome). */
-  private void fail(Promise<JsonObject> answer, Kind kind, String clientId, Outcome outcome, String why) {
-    if (answer.tryFail(new Failed(outcome, why))) {
-      count(kind, clientId, outcome, why);
+  /**
+   * Fails the call unless it has ended already: a call ends once, counted once (a reset after a timeout is no
+   * second outcome), and counted before whoever waits for it hears of it.
+   */
+  private void fail(Call answer, Kind kind, String clientId, Outcome outcome, String why) {
+    if (answer.end()) {
+      answer.fail(ended(kind, clientId, outcome, why));
+    }
+  }
+
+  /** One call's answer: it ends once, whichever comes first (the answer, a failure, the deadline). */
+  private static final class Call {
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private final Promise<JsonObject> promise = Promise.promise();
+
+    boolean end() {
+      return ended.compareAndSet(false, true);
+    }
+
+    void answered(JsonObject json) {
+      if (end()) {
+        promise.complete(json);
+      }
+    }
+
+    void fail(Failed failed) {
+      promise.fail(failed);
+    }
+
+    Future<JsonObject> future() {
+      return promise.future();
     }
   }
 
