@@ -198,11 +198,15 @@ class ProxiedTransportsTest {
   }
 
   @Test
-  void theClientTheApplicationIsToldIsTheHeldLongPollsId(Vertx vertx) {
-    start(vertx);
-    HttpProbe.Reply held = Await.result(probe.get("/api/time/next?after=" + Long.MAX_VALUE / 2, Map.of("Cookie", COOKIE)), 10);
-    assertEquals(204, held.status());
-    assertEquals(lastConnect("longpoll").body().getString("client"), held.headers().get("Socket-Push-Client"));
+  void theClientTheApplicationIsToldIsTheHeldLongPollsIdAndTheDisconnectAnswersIt(Vertx vertx) throws Exception {
+    start(vertx, new JsonObject().put("longpoll", new JsonObject().put("timeoutMs", 60_000)));
+    var held = probe.get("/api/time/next?after=" + Long.MAX_VALUE / 2, Map.of("Cookie", COOKIE));
+    Await.until(() -> Await.result(service.stats(), 10).getJsonObject("socketsOpen").getLong("longpoll", 0L) == 1, 10_000);
+    HttpProbe.Reply ended = Await.result(probe.send(HttpMethod.POST, "/api/users/42/disconnect", Map.of("X-API-Key", "k"), ""), 10);
+    assertEquals(new JsonObject().put("user", "42").put("disconnected", 1), new JsonObject(ended.body()));
+    HttpProbe.Reply answered = Await.result(held, 10);
+    assertEquals(204, answered.status(), "answered at once, not after longpoll.timeoutMs");
+    assertEquals(lastConnect("longpoll").body().getString("client"), answered.headers().get("Socket-Push-Client"));
   }
 
   @Test
