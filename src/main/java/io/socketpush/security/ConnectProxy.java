@@ -62,8 +62,11 @@ final class ConnectProxy {
     if (path.startsWith("/sockjs/")) {
       return "sockjs";
     }
-    if (path.startsWith("/api/")) {
+    if (path.startsWith("/api/time/next")) {
       return "longpoll";
+    }
+    if (path.startsWith("/api/")) {
+      return "poll"; // asked only where tokens are required and none is sent
     }
     return "websocket";
   }

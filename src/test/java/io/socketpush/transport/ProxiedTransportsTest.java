@@ -91,6 +91,13 @@ class ProxiedTransportsTest {
   }
 
   @Test
+  void anSseStreamTheApplicationClosesIsRefused403(Vertx vertx) {
+    start(vertx);
+    app.json("/connect", new JsonObject().put("disconnect", new JsonObject().put("code", 4403).put("reason", "banned")));
+    assertEquals(403, Await.result(probe.get("/sse/channels/chat:lobby", Map.of("Cookie", COOKIE)), 10).status());
+  }
+
+  @Test
   void aSockJsSessionTheApplicationRefusesIsClosed(Vertx vertx) {
     start(vertx);
     String refused = "/sockjs/channels/000/" + System.nanoTime();
@@ -143,6 +150,20 @@ class ProxiedTransportsTest {
     // the application's answer made the session user 42's, subscribed at once to user:42
     assertTrue(frames.contains("subscribed") && frames.contains("user:42"), frames);
     assertEquals(COOKIE, lastConnect("sockjs").headers().get("Cookie"), "every cookie of the opening request, as it came");
+  }
+
+  @Test
+  void aSockJsWebSocketPassesTheSessionCookieOnToo(Vertx vertx) throws Exception {
+    start(vertx);
+    var client = vertx.createWebSocketClient();
+    TestService.keepReachable(vertx, client);
+    StringBuffer frames = new StringBuffer();
+    // the handler set as the socket opens, on its event loop: the application's subscription comes at once
+    Await.result(client.connect(new WebSocketConnectOptions().setHost(TestService.HOST).setPort(service.port())
+        .setURI("/sockjs/channels/000/" + System.nanoTime() + "/websocket").addHeader("Cookie", COOKIE))
+        .map(ws -> ws.textMessageHandler(frames::append)), 10);
+    Await.until(() -> frames.toString().contains("subscribed") && frames.toString().contains("user:42"), 10_000);
+    assertEquals(COOKIE, lastConnect("sockjs").headers().get("Cookie"));
   }
 
   @Test
@@ -225,6 +246,7 @@ class ProxiedTransportsTest {
     assertEquals(204, Await.result(probe.get("/api/time/next?after=" + Long.MAX_VALUE / 2, cookie), 10).status(), "a held long-poll");
     HttpProbe.Reply poll = Await.result(probe.get("/api/time", cookie), 10);
     assertTrue(poll.status() == 200 || poll.status() == 204, "a poll answered at once: " + poll.status());
+    assertEquals(COOKIE, lastConnect("poll").headers().get("Cookie"));
     assertEquals(401, Await.result(probe.get("/api/time", Map.of()), 10).status(), "a poll without either");
     assertEquals(401, Await.result(probe.get("/sse/channels/chat:lobby", Map.of("Cookie", "sessionid=bad")), 10).status(),
         "and neither a token nor the application's word is still 401");
