@@ -85,9 +85,15 @@ public final class Main implements Callable<Integer> {
     Logging.configure(service.logLevel(), service.logFormat());
     Logger log = LoggerFactory.getLogger(Main.class);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    NetworkTransport transport = NetworkTransport.choose(service.http().transport());
+    if (transport.fellBack()) {
+      log.warn(transport.describe());
+    } else {
+      log.info(transport.describe());
+    }
     Vertx vertx;
     try {
-      vertx = VertxFactory.create(service.cluster(), service.channels(), registry).await();
+      vertx = VertxFactory.create(service.cluster(), service.channels(), registry, transport.transport()).await();
     } catch (Exception e) {
       err.println("socket-push: cannot join the cluster: " + e.getMessage());
       return 1;

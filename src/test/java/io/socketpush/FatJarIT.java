@@ -34,4 +34,43 @@ class FatJarIT {
       assertTrue(jar.getEntry("io/socketpush/Main.class") != null, "the product itself is in the jar");
     }
   }
+
+  /** http.transport's native transports travel in the jar, where Netty's loader looks for them. */
+  @Test
+  void carriesTheNativeTransportsForLinuxX8664() throws IOException {
+    try (JarFile jar = new JarFile(JAR.toFile())) {
+      for (String lib : List.of("libnetty_transport_native_epoll_x86_64.so", "libnetty_transport_native_io_uring42_x86_64.so")) {
+        assertTrue(jar.getEntry("META-INF/native/" + lib) != null, lib + " is in the jar");
+      }
+    }
+  }
+
+  /** {@code java -jar} with the defaults picks epoll on Linux x86_64, from the library inside the jar. */
+  @Test
+  void runsOnEpollFromTheJarOnLinuxX8664() throws Exception {
+    if (!System.getProperty("os.name").equals("Linux") || !System.getProperty("os.arch").equals("amd64")) {
+      return; // the jar carries Linux x86_64 libraries only: elsewhere it runs on NIO
+    }
+    int port;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+      port = free.getLocalPort();
+    }
+    ProcessBuilder builder = new ProcessBuilder(System.getProperty("java.home") + "/bin/java", "-jar", JAR.toString(),
+        "--http.host=127.0.0.1").redirectErrorStream(true);
+    builder.environment().put("HTTP_PORT", String.valueOf(port));
+    Process jar = builder.start();
+    List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Thread reader = new Thread(() -> new java.io.BufferedReader(new java.io.InputStreamReader(jar.getInputStream(),
+        java.nio.charset.StandardCharsets.UTF_8)).lines().forEach(lines::add), "jar-output");
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      Await.until(() -> lines.stream().anyMatch(l -> l.contains("listening on")) || !jar.isAlive(), 120_000);
+      assertTrue(lines.stream().anyMatch(l -> l.contains("network transport: epoll (http.transport=auto)")),
+          String.join("\n", lines));
+    } finally {
+      jar.destroyForcibly();
+      jar.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package io.socketpush;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -136,6 +138,62 @@ class ProtocolTest {
           });
           socket.closeHandler(v -> ctx.failNow("a client answering pings was closed: " + socket.closeStatusCode()));
         }));
+  }
+
+  /**
+   * Keep-alive costs a ping and a pong per quiet socket and interval: a socket the server has written to and heard
+   * from (any frame, a pong included) within the interval is not pinged; one silent for the interval is. The node's
+   * clock is moved, and a silent second socket on the same event loop shows when a sweep has looked at both.
+   */
+  @Test
+  void aSocketHeardFromWithinThePingIntervalIsNotPinged(Vertx vertx) {
+    TestClock clock = new TestClock();
+    JsonObject ws = new JsonObject().put("pingIntervalMs", 60_000).put("idleTimeoutMs", 600_000);
+    TestService service = Await.result(TestService.start(vertx, new JsonObject().put("ws", ws)
+        .put("http", new JsonObject().put("instances", 1)), clock), 30);
+    Frames silent = new Frames(Await.result(service.connect("/ws/echo"), 10));
+    Frames talking = new Frames(Await.result(service.connect("/ws/echo"), 10));
+    clock.advance(Duration.ofSeconds(30));
+    Await.result(talking.echo("heard at +30 s"), 10);
+    Future<Void> silentPinged = silent.nextPing();
+    clock.advance(Duration.ofSeconds(31)); // silent for 61 s: due; talking heard and written to 31 s ago: not due
+    Await.result(silentPinged, 30); // a sweep has run on the moved clock
+    Await.result(talking.echo("after that sweep"), 10); // a ping from that sweep would have come before this echo
+    assertEquals(0, talking.pings, "a socket heard from within the interval is not pinged");
+    Future<Void> talkingPinged = talking.nextPing();
+    clock.advance(Duration.ofSeconds(61));
+    Await.result(talkingPinged, 30); // silent for the interval, it is pinged like any other
+  }
+
+  /** A client socket's frames: pings counted, the next ping or text awaited (asked for before it can come). */
+  private static final class Frames {
+    private final WebSocket socket;
+    private volatile int pings;
+    private volatile Promise<Void> ping = Promise.promise();
+    private volatile Promise<String> text = Promise.promise();
+
+    Frames(WebSocket socket) {
+      this.socket = socket;
+      socket.frameHandler(frame -> {
+        if (frame.type() == WebSocketFrameType.PING) {
+          pings = pings + 1; // only this socket's event loop writes it
+          ping.tryComplete();
+        } else if (frame.type() == WebSocketFrameType.TEXT) {
+          text.tryComplete(frame.textData());
+        }
+      });
+    }
+
+    Future<Void> nextPing() {
+      ping = Promise.promise();
+      return ping.future();
+    }
+
+    Future<String> echo(String message) {
+      text = Promise.promise();
+      socket.writeTextMessage(message);
+      return text.future();
+    }
   }
 
   @Test

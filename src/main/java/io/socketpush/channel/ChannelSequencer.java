@@ -187,7 +187,8 @@ final class ChannelSequencer {
     }
     if (!flushScheduled) {
       flushScheduled = true;
-      context.runOnContext(v -> flush()); // after the other batches this pass completes: one message per member
+      // after the other batches this pass (or the batch window) completes: one message per member
+      ChannelBatches.later(vertx, context, service.config().batchMs(), this::flush);
     }
   }
 

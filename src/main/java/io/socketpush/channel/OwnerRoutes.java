@@ -66,7 +66,7 @@ final class OwnerRoutes {
     outbox.computeIfAbsent(owner, o -> new ArrayList<>()).add(new Waiting(channel, rule, json, ts, done));
     if (!flushScheduled) {
       flushScheduled = true;
-      context.runOnContext(v -> flush());
+      ChannelBatches.later(vertx, context, service.config().batchMs(), this::flush);
     }
     return done.future();
   }

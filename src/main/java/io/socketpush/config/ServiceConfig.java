@@ -16,7 +16,7 @@ public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws
     int instances = sources.get(HTTP_INSTANCES);
     ServiceConfig config = new ServiceConfig(
         new HttpConfig(sources.get(HTTP_HOST), sources.get(HTTP_PORT),
-            instances == 0 ? Runtime.getRuntime().availableProcessors() : instances),
+            instances == 0 ? Runtime.getRuntime().availableProcessors() : instances, sources.get(HTTP_TRANSPORT)),
         new TickConfig(sources.get(TICK_PERIOD_MS), sources.get(TIME_ZONE), sources.get(TIME_PATTERN)),
         new WebSocketConfig(sources.get(WS_MAX_MESSAGE_BYTES), sources.get(WS_PING_INTERVAL_MS),
             sources.get(WS_IDLE_TIMEOUT_MS), sources.get(WS_WRITE_QUEUE_MAX_BYTES),
@@ -34,7 +34,8 @@ public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws
             sources.get(LIMITS_API_PUBLISHES_PER_SECOND_PER_KEY)),
         new ChannelConfig(sources.get(CHANNELS_RULES), sources.get(CHANNELS_MAX_PER_CONNECTION),
             sources.get(CHANNELS_PUBLISHES_PER_SECOND), sources.get(CHANNELS_REQUESTS_PER_SECOND), sources.get(CHANNELS_API_KEY),
-            sources.get(CHANNELS_MAX_CHANNELS), sources.get(CHANNELS_IDLE_TIMEOUT_MS), sources.get(CHANNELS_PRESENCE_EVENTS_PER_SECOND)),
+            sources.get(CHANNELS_MAX_CHANNELS), sources.get(CHANNELS_IDLE_TIMEOUT_MS), sources.get(CHANNELS_PRESENCE_EVENTS_PER_SECOND),
+            sources.get(CHANNELS_BATCH_MS)),
         new ProxyConfig(sources.get(PROXY_CONNECT_URL), sources.get(PROXY_SUBSCRIBE_URL), sources.get(PROXY_PUBLISH_URL),
             sources.get(PROXY_TIMEOUT_MS), ProxyConfig.headers(sources.get(PROXY_HEADERS)), sources.get(PROXY_MAX_IN_FLIGHT)),
         sources.get(LOG_LEVEL), sources.get(LOG_FORMAT), sources.get(ADMIN_PASSWORD));

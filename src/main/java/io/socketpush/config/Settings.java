@@ -19,6 +19,10 @@ public final class Settings {
       "HTTP/WebSocket port (0 picks a free one)");
   public static final Setting<Integer> HTTP_INSTANCES = Setting.integer("http.instances", 0, 0, 64,
       "HTTP verticle instances, one per event loop; 0 means one per CPU core");
+  public static final Setting<String> HTTP_TRANSPORT = Setting.choice("http.transport", "auto",
+      "network transport of the node's sockets (HTTP, WebSocket, clustered event bus): auto (epoll, else io_uring, else nio), "
+          + "epoll, io_uring or nio; a native one that does not load falls back to nio, and the start-up log says why",
+      "auto", "epoll", "io_uring", "nio");
 
   public static final Setting<Integer> TICK_PERIOD_MS = Setting.integer("tick.periodMs", 1000, 1, 3_600_000,
       "milliseconds between two time ticks");
@@ -131,6 +135,8 @@ public final class Settings {
       "a channel with no subscriber and no unexpired history, unused this long, is forgotten (its numbering restarts with a new epoch)");
   public static final Setting<Integer> CHANNELS_PRESENCE_EVENTS_PER_SECOND = Setting.integer("channels.presenceEventsPerSecond", 20, 1, 1_000_000,
       "join/leave events per channel per second passed to its subscribers; beyond it they are counted into one presence summary per second");
+  public static final Setting<Integer> CHANNELS_BATCH_MS = Setting.integer("channels.batchMs", 2, 0, 100,
+      "in a cluster, how long a member gathers publications bound for one other member (to a channel's owner; to members with subscribers) before sending them as one message; 0: at the end of the event loop's pass");
 
   public static final Setting<String> PROXY_CONNECT_URL = Setting.custom("proxy.connectUrl", "",
       "URL of your application asked whether a connection without a token may open, and as which user (POST, JSON; see docs/beside-your-app.md); empty: not asked",
@@ -156,7 +162,7 @@ public final class Settings {
       "password of the admin console; genconfig writes a random one").env("ADMIN_PASSWORD");
 
   public static final List<Setting<?>> ALL = List.of(
-      HTTP_HOST, HTTP_PORT, HTTP_INSTANCES,
+      HTTP_HOST, HTTP_PORT, HTTP_INSTANCES, HTTP_TRANSPORT,
       TICK_PERIOD_MS, TIME_ZONE, TIME_PATTERN,
       WS_MAX_MESSAGE_BYTES, WS_PING_INTERVAL_MS, WS_IDLE_TIMEOUT_MS, WS_WRITE_QUEUE_MAX_BYTES, WS_SLOW_CONSUMER_CLOSE_MS,
       WS_MAX_QUEUED_BYTES, WS_FRAMES_PER_SECOND,
@@ -170,7 +176,7 @@ public final class Settings {
       LIMITS_ECHO_MESSAGES_PER_SECOND, LIMITS_PENDING_REQUESTS_PER_IP, LIMITS_HTTP_HEADER_TIMEOUT_MS, LIMITS_HTTP_BODY_TIMEOUT_MS,
       LIMITS_API_PUBLISHES_PER_SECOND_PER_IP, LIMITS_API_PUBLISHES_PER_SECOND_PER_KEY,
       CHANNELS_RULES, CHANNELS_MAX_PER_CONNECTION, CHANNELS_PUBLISHES_PER_SECOND, CHANNELS_REQUESTS_PER_SECOND,
-      CHANNELS_API_KEY, CHANNELS_MAX_CHANNELS, CHANNELS_IDLE_TIMEOUT_MS, CHANNELS_PRESENCE_EVENTS_PER_SECOND,
+      CHANNELS_API_KEY, CHANNELS_MAX_CHANNELS, CHANNELS_IDLE_TIMEOUT_MS, CHANNELS_PRESENCE_EVENTS_PER_SECOND, CHANNELS_BATCH_MS,
       PROXY_CONNECT_URL, PROXY_SUBSCRIBE_URL, PROXY_PUBLISH_URL, PROXY_TIMEOUT_MS, PROXY_HEADERS, PROXY_MAX_IN_FLIGHT,
       LOG_LEVEL, LOG_FORMAT,
       ADMIN_PASSWORD);

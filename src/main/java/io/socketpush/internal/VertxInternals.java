@@ -10,6 +10,7 @@ import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.spi.cluster.ClusterManager;
+import io.vertx.core.transport.Transport;
 
 /** What the node needs of Vert.x that its public API does not give. */
 public final class VertxInternals {
@@ -27,6 +28,20 @@ public final class VertxInternals {
    */
   public static Buffer wrap(ByteBuf bytes) {
     return BufferInternal.buffer(bytes);
+  }
+
+  /**
+   * The network transport this Vert.x runs on: {@code epoll}, {@code io_uring}, {@code kqueue} or {@code nio}. The
+   * public API says only whether it is native; the one it runs is the implementation of the transport it was built with.
+   */
+  public static String transport(Vertx vertx) {
+    io.vertx.core.spi.transport.Transport running = ((VertxInternal) vertx).transport();
+    for (Transport known : new Transport[] {Transport.EPOLL, Transport.IO_URING, Transport.KQUEUE, Transport.NIO}) {
+      if (known != null && known.implementation() == running) {
+        return known.name();
+      }
+    }
+    return running.getClass().getSimpleName();
   }
 
   /** Where Vert.x 5 puts its own HTTP/1 handler in a connection's pipeline, after the request decoder. */

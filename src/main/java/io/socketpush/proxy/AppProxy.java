@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -114,13 +115,14 @@ public final class AppProxy {
    * @param headers the original request's headers, of which those of {@code proxy.headers} are passed on
    */
   public <T> Future<T> ask(Kind kind, JsonObject body, MultiMap headers, Function<JsonObject, T> read) {
+    String clientId = body.getString("client");
     if (inFlight.incrementAndGet() > config.maxInFlight()) {
       inFlight.decrementAndGet();
-      return Future.failedFuture(ended(kind, Outcome.BUSY, "too many calls in flight"));
+      return Future.failedFuture(ended(kind, clientId, Outcome.BUSY, "too many calls in flight"));
     }
-    Promise<JsonObject> answer = Promise.promise();
-    long deadline = vertx.setTimer(config.timeoutMs(), t -> answer.tryFail(ended(kind, Outcome.TIMEOUT,
-        "no answer within " + config.timeoutMs() + " ms")));
+    Call answer = new Call();
+    long deadline = vertx.setTimer(config.timeoutMs(), t -> fail(answer, kind, clientId, Outcome.TIMEOUT,
+        "no answer within " + config.timeoutMs() + " ms"));
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url(kind))
         .setConnectTimeout(config.timeoutMs()).setIdleTimeout(config.timeoutMs())
         .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json");
@@ -131,33 +133,33 @@ public final class AppProxy {
     }
     client.request(options).onComplete(opened -> {
       if (opened.failed()) {
-        answer.tryFail(ended(kind, Outcome.UNREACHABLE, opened.cause().toString()));
+        fail(answer, kind, clientId, Outcome.UNREACHABLE, opened.cause().toString());
         return;
       }
       HttpClientRequest request = opened.result();
       answer.future().onFailure(e -> request.reset()); // a late or broken answer: give the socket back now
       request.send(body.toBuffer()).onComplete(sent -> {
         if (sent.failed()) {
-          answer.tryFail(ended(kind, Outcome.UNREACHABLE, sent.cause().toString()));
+          fail(answer, kind, clientId, Outcome.UNREACHABLE, sent.cause().toString());
           return;
         }
         if (sent.result().statusCode() != 200) {
-          answer.tryFail(ended(kind, Outcome.STATUS, "HTTP " + sent.result().statusCode()));
+          fail(answer, kind, clientId, Outcome.STATUS, "HTTP " + sent.result().statusCode());
           return;
         }
         Buffer whole = Buffer.buffer();
         sent.result().handler(chunk -> {
           whole.appendBuffer(chunk);
           if (whole.length() > MAX_ANSWER_BYTES) {
-            answer.tryFail(ended(kind, Outcome.INVALID, "answer over " + MAX_ANSWER_BYTES + " bytes"));
+            fail(answer, kind, clientId, Outcome.INVALID, "answer over " + MAX_ANSWER_BYTES + " bytes");
           }
         });
-        sent.result().exceptionHandler(e -> answer.tryFail(ended(kind, Outcome.UNREACHABLE, e.toString())));
+        sent.result().exceptionHandler(e -> fail(answer, kind, clientId, Outcome.UNREACHABLE, e.toString()));
         sent.result().endHandler(v -> {
           try {
-            answer.tryComplete(whole.toJsonObject());
+            answer.answered(whole.toJsonObject());
           } catch (RuntimeException e) {
-            answer.tryFail(ended(kind, Outcome.INVALID, "not a JSON object"));
+            fail(answer, kind, clientId, Outcome.INVALID, "not a JSON object");
           }
         });
       });
@@ -166,28 +168,28 @@ public final class AppProxy {
       vertx.cancelTimer(deadline);
       inFlight.decrementAndGet();
       return Future.succeededFuture();
-    }).compose(json -> read(kind, json, read));
+    }).compose(json -> read(kind, clientId, json, read));
   }
 
-  private <T> Future<T> read(Kind kind, JsonObject json, Function<JsonObject, T> read) {
+  private <T> Future<T> read(Kind kind, String clientId, JsonObject json, Function<JsonObject, T> read) {
     try {
       if (json.getValue("result") instanceof JsonObject result) {
         T value = read.apply(result);
-        ended(kind, Outcome.OK, null);
+        ended(kind, clientId, Outcome.OK, null);
         return Future.succeededFuture(value);
       }
       if (json.getValue("error") instanceof JsonObject error && error.getValue("code") instanceof Integer code) {
-        ended(kind, Outcome.REFUSED, "error " + code);
+        ended(kind, clientId, Outcome.REFUSED, "error " + code);
         return Future.failedFuture(new Denied(false, code, text(error.getValue("message"), "refused by the application")));
       }
       if (json.getValue("disconnect") instanceof JsonObject close && close.getValue("code") instanceof Integer code
           && code >= 4000 && code <= 4999) {
-        ended(kind, Outcome.DISCONNECT, "close " + code);
+        ended(kind, clientId, Outcome.DISCONNECT, "close " + code);
         return Future.failedFuture(new Denied(true, code, text(close.getValue("reason"), "closed by the application")));
       }
       throw new IllegalArgumentException("none of result, error {code}, disconnect {code 4000-4999}");
     } catch (IllegalArgumentException | ClassCastException e) {
-      return Future.failedFuture(ended(kind, Outcome.INVALID, e.getMessage()));
+      return Future.failedFuture(ended(kind, clientId, Outcome.INVALID, e.getMessage()));
     }
   }
 
@@ -198,16 +200,56 @@ public final class AppProxy {
     return s.length() > 120 ? s.substring(0, 120) : s; // a close reason has at most 123 bytes
   }
 
-  private Failed ended(Kind kind, Outcome outcome, String why) {
+  /**
+   * Fails the call unless it has ended already: a call ends once, counted once (a reset after a timeout is no
+   * second outcome), and counted before whoever waits for it hears of it.
+   */
+  private void fail(Call answer, Kind kind, String clientId, Outcome outcome, String why) {
+    if (answer.end()) {
+      answer.fail(ended(kind, clientId, outcome, why));
+    }
+  }
+
+  /** One call's answer: it ends once, whichever comes first (the answer, a failure, the deadline). */
+  private static final class Call {
+    private final AtomicBoolean ended = new AtomicBoolean();
+    private final Promise<JsonObject> promise = Promise.promise();
+
+    boolean end() {
+      return ended.compareAndSet(false, true);
+    }
+
+    void answered(JsonObject json) {
+      if (end()) {
+        promise.complete(json);
+      }
+    }
+
+    void fail(Failed failed) {
+      promise.fail(failed);
+    }
+
+    Future<JsonObject> future() {
+      return promise.future();
+    }
+  }
+
+  /** Counts the outcome and logs it; returns the failure to give the caller. */
+  private Failed ended(Kind kind, String clientId, Outcome outcome, String why) {
+    count(kind, clientId, outcome, why);
+    return new Failed(outcome, why);
+  }
+
+  /** Counts the outcome and logs it, with the connection's id (the access log's {@code client=}). */
+  private void count(Kind kind, String client, Outcome outcome, String why) {
     counters.get(kind).get(outcome).increment();
     if (outcome == Outcome.OK) {
-      LOG.debug("proxy {}: ok", kind.label());
+      LOG.debug("proxy {}: ok client={}", kind.label(), client);
     } else if (outcome == Outcome.REFUSED || outcome == Outcome.DISCONNECT) {
-      LOG.info("proxy {}: {} ({})", kind.label(), outcome.label(), why);
+      LOG.info("proxy {}: {} ({}) client={}", kind.label(), outcome.label(), why, client);
     } else {
-      LOG.warn("proxy {} failed: {} ({})", kind.label(), outcome.label(), why);
+      LOG.warn("proxy {} failed: {} ({}) client={}", kind.label(), outcome.label(), why, client);
     }
-    return new Failed(outcome, why);
   }
 
   private String url(Kind kind) {

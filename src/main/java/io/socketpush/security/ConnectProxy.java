@@ -9,7 +9,6 @@ import io.vertx.core.json.JsonObject;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
@@ -33,8 +32,9 @@ final class ConnectProxy {
     this.clock = clock;
   }
 
-  Future<TokenAuthenticator.Principal> ask(ServerWebSocketHandshake handshake) {
-    JsonObject body = new JsonObject().put("client", UUID.randomUUID().toString()).put("transport", transport(handshake.path()))
+  /** @param client the id the connection will have if it is accepted */
+  Future<TokenAuthenticator.Principal> ask(ServerWebSocketHandshake handshake, String client) {
+    JsonObject body = new JsonObject().put("client", client).put("transport", transport(handshake.path()))
         .put("remote", handshake.remoteAddress().hostAddress());
     return proxy.ask(AppProxy.Kind.CONNECT, body, handshake.headers(), this::principal)
         .recover(e -> Future.failedFuture(refusal(e)));
@@ -62,8 +62,11 @@ final class ConnectProxy {
     if (path.startsWith("/sockjs/")) {
       return "sockjs";
     }
-    if (path.startsWith("/api/")) {
+    if (path.startsWith("/api/time/next")) {
       return "longpoll";
+    }
+    if (path.startsWith("/api/")) {
+      return "poll"; // asked only where tokens are required and none is sent
     }
     return "websocket";
   }

@@ -8,6 +8,7 @@ import io.vertx.core.http.ServerWebSocketHandshake;
 
 import java.time.InstantSource;
 import java.util.Base64;
+import java.util.UUID;
 
 /**
  * Everything a handshake must pass, cheapest first: origin, a connection slot (per instance and per
@@ -68,14 +69,16 @@ public final class HandshakePolicy {
         return Future.failedFuture(refusal);
       }
     }
+    // the connection's id from the first moment: the application is told it, presence, the proxy calls and the logs show it
+    String client = UUID.randomUUID().toString();
     Future<TokenAuthenticator.Principal> principal;
     try {
-      principal = identify(handshake);
+      principal = identify(handshake, client);
     } catch (RuntimeException e) {
       release.run();
       return Future.failedFuture(e);
     }
-    return principal.<Admission>map(p -> new Admission(p, release)).onFailure(e -> release.run());
+    return principal.<Admission>map(p -> new Admission(client, p, release)).onFailure(e -> release.run());
   }
 
   /**
@@ -98,20 +101,39 @@ public final class HandshakePolicy {
   }
 
   /** The token's subject; without a token, the application's answer where it is asked (a valid token skips it). */
-  private Future<TokenAuthenticator.Principal> identify(ServerWebSocketHandshake handshake) {
+  private Future<TokenAuthenticator.Principal> identify(ServerWebSocketHandshake handshake, String client) {
     if (connectProxy != null && !TokenAuthenticator.hasToken(handshake)) {
-      return connectProxy.ask(handshake);
+      return connectProxy.ask(handshake, client);
     }
     return tokens.authenticate(handshake);
   }
 
-  /** Origin and token only, for a request answered at once: no slot, no rate token. */
+  /**
+   * Origin and token only, for a request answered at once: no slot, no rate token. Where tokens are required
+   * and none is sent, the application's connect proxy may vouch instead, as for a connection.
+   */
   public Future<TokenAuthenticator.Principal> check(ServerWebSocketHandshake request) {
     String why = originRefusal(request);
     if (why != null) {
       return Future.failedFuture(new Refusal(403, why));
     }
+    if (connectProxy != null && tokens.required() && !TokenAuthenticator.hasToken(request)) {
+      return connectProxy.ask(request, UUID.randomUUID().toString());
+    }
     return tokens.authenticate(request);
+  }
+
+  /**
+   * Origin, and a token if one is sent, for a request of a session that is {@link #admit admitted} on its own
+   * (a SockJS session): without a token, where the application's connect proxy is asked, the session's
+   * admission asks it, once, rather than every request of the session.
+   */
+  public Future<Void> checkWithinSession(ServerWebSocketHandshake request) {
+    if (connectProxy != null && !TokenAuthenticator.hasToken(request)) {
+      String why = originRefusal(request);
+      return why != null ? Future.failedFuture(new Refusal(403, why)) : Future.succeededFuture();
+    }
+    return check(request).mapEmpty();
   }
 
   /** Connection slots held on this node, every transport. */
@@ -128,9 +150,11 @@ public final class HandshakePolicy {
   }
 
   /**
+   * @param client    the connection's id, unique in the cluster: the {@code client} the connect proxy is told, presence
+   *                  shows and the subscribe and publish proxies are told, and the access log prints
    * @param principal who connected, or null for an anonymous socket
    * @param release   gives the connection slot back; call once, when the socket closes
    */
-  public record Admission(TokenAuthenticator.Principal principal, Runnable release) {
+  public record Admission(String client, TokenAuthenticator.Principal principal, Runnable release) {
   }
 }

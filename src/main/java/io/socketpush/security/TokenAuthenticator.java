@@ -39,6 +39,11 @@ public final class TokenAuthenticator {
         .setJWTOptions(options));
   }
 
+  /** Whether every connection needs a valid token ({@code security.jwt.required}). */
+  public boolean required() {
+    return config.required();
+  }
+
   /** Who is connecting: null when no token is required and none was sent; fails with 401 otherwise. */
   public Future<Principal> authenticate(ServerWebSocketHandshake handshake) {
     String token = token(handshake.headers(), handshake.query());

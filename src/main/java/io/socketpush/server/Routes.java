@@ -25,7 +25,9 @@ final class Routes {
     router.get("/health/ready").handler(HealthCheckHandler.create(vertx)
         .register("accepting-sockets", promise -> promise.complete(node.draining() ? Status.KO() : Status.OK())));
     router.get("/metrics").handler(PrometheusScrapingHandler.create((PrometheusMeterRegistry) node.stats().registry()));
-    router.get("/api/stats").handler(ctx -> ctx.json(node.stats().toJson().put("cluster", cluster(vertx))));
+    String transport = VertxInternals.transport(vertx);
+    router.get("/api/stats").handler(ctx -> ctx.json(node.stats().toJson().put("cluster", cluster(vertx))
+        .put("transport", transport)));
     transports.mount(router);
     channels.mount(router);
     new ServerApi(node).mount(router);

@@ -18,15 +18,15 @@ final class AccessLines {
 
   static void opened(String endpoint, SocketAddress remote, String path, HandshakePolicy.Admission admission) {
     if (LOG.isInfoEnabled()) {
-      LOG.info("stream opened endpoint={} remote={} path={} subject={}", endpoint, remote, path,
+      LOG.info("stream opened endpoint={} remote={} path={} client={} subject={}", endpoint, remote, path, admission.client(),
           admission.principal() == null ? null : admission.principal().subject());
     }
   }
 
-  static void closed(String endpoint, SocketAddress remote, int code, long durationMs, long messagesOut) {
+  static void closed(String endpoint, SocketAddress remote, String client, int code, long durationMs, long messagesOut) {
     if (LOG.isInfoEnabled()) {
-      LOG.info("stream closed endpoint={} remote={} code={} durationMs={} messagesOut={}", endpoint, remote, code,
-          durationMs, messagesOut);
+      LOG.info("stream closed endpoint={} remote={} client={} code={} durationMs={} messagesOut={}", endpoint, remote, client,
+          code, durationMs, messagesOut);
     }
   }
 }

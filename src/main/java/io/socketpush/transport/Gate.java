@@ -39,6 +39,11 @@ final class Gate {
     return handshakes.check(request).mapEmpty();
   }
 
+  /** Origin, and a token unless the session's admission asks the application instead; fails with a {@link Refusal}. */
+  Future<Void> checkWithinSession(ServerWebSocketHandshake request) {
+    return handshakes.checkWithinSession(request);
+  }
+
   /** Everything a WebSocket handshake passes, holding a slot that {@link HandshakePolicy.Admission#release()} gives back. */
   Future<HandshakePolicy.Admission> admit(ServerWebSocketHandshake request) {
     return admit(request, true);

@@ -127,6 +127,7 @@ final class LongPoll {
 
   private void hold(HttpServerRequest request, long after, HandshakePolicy.Admission admission) {
     Held h = new Held(request, after, admission, clock.millis() + timeoutMs);
+    request.response().putHeader(Transports.CLIENT_HEADER, admission.client());
     held.add(h);
     hub.subscribe(TickFanOut.CHANNEL, h);
     request.response().closeHandler(v -> h.finish(null, CLIENT_WENT_AWAY));

@@ -44,11 +44,15 @@ public final class RequestHandshake implements ServerWebSocketHandshake {
         request.remoteAddress(), request.localAddress(), request.isSSL());
   }
 
-  /** A SockJS session, from the request that opened it (vertx-web strips its cookies, not its Origin or Authorization). */
-  static RequestHandshake of(SockJSSocket socket, boolean ssl) {
+  /**
+   * A SockJS session, from the request that opened it.
+   *
+   * @param headers that request's headers as it came (vertx-web strips the cookies of {@link SockJSSocket#headers()})
+   */
+  static RequestHandshake of(SockJSSocket socket, MultiMap headers, boolean ssl) {
     String uri = socket.uri();
     int q = uri.indexOf('?');
-    return new RequestHandshake(socket.headers(), uri, q < 0 ? uri : uri.substring(0, q), q < 0 ? null : uri.substring(q + 1),
+    return new RequestHandshake(headers, uri, q < 0 ? uri : uri.substring(0, q), q < 0 ? null : uri.substring(q + 1),
         socket.remoteAddress(), socket.localAddress(), ssl);
   }
 

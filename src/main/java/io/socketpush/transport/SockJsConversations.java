@@ -9,7 +9,6 @@ import io.socketpush.core.Subscriber;
 import io.socketpush.time.TickFanOut;
 import io.socketpush.ws.ChannelEndpoint;
 
-import java.util.UUID;
 import java.util.function.Function;
 
 /** What the HTTP SockJS sessions of each path do once admitted. */
@@ -65,7 +64,7 @@ final class SockJsConversations {
         public void close(short code, String reason) {
           session.close(code, reason);
         }
-      }, UUID.randomUUID().toString(), session.subject(), name(session), session.headers());
+      }, session.client(), session.subject(), name(session), session.headers());
       if (session.principal() != null && !session.principal().channels().isEmpty()) {
         connection.subscribeAtOnce(session.principal().channels());
       }

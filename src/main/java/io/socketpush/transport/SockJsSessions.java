@@ -11,6 +11,7 @@ import io.socketpush.security.TokenAuthenticator;
 import io.socketpush.security.Refusal;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
@@ -38,7 +39,8 @@ import java.util.function.Function;
  * channel protocol ({@code /sockjs/channels}).
  *
  * <p>Every request of a session passes the origin and token checks (vertx-web would otherwise answer any
- * origin with CORS headers); a session takes a rate token and a connection slot when it opens, and reads
+ * origin with CORS headers; without a token, where the connect proxy is asked, the session's admission asks
+ * it); a session takes a rate token and a connection slot when it opens, and reads
  * nothing of its client before. The WebSocket transports of SockJS never reach this router: the server's
  * handshake handler takes every upgrade first, so they are served on the WebSocket pipeline instead
  * ({@link SockJsWebSocket}, {@link SockJsFraming}).
@@ -49,6 +51,8 @@ final class SockJsSessions {
   static final int SLOW_CONSUMER = 1008;
   static final int TOKEN_EXPIRED = 1008;
   static final String REASON_OTHER_ADDRESS = "sockjs session of another address";
+  /** The routing-context key of the headers an opening request came with. */
+  private static final String OPENING_HEADERS = "socketpush.sockjs.openingHeaders";
 
   /** What an admitted session does. */
   interface Conversation {
@@ -143,8 +147,9 @@ final class SockJsSessions {
       ctx.response().setStatusCode(404).end(); // the id is no secret to whoever saw it in a URL: it is not a key
       return;
     }
+    keepHeadersOfAnOpeningRequest(ctx);
     ctx.request().pause();
-    gate.check(RequestHandshake.of(ctx.request())).onComplete(checked -> {
+    gate.checkWithinSession(RequestHandshake.of(ctx.request())).onComplete(checked -> {
       if (checked.failed()) {
         gate.refuse(ctx.request(), checked.cause());
       } else {
@@ -152,6 +157,18 @@ final class SockJsSessions {
       }
       ctx.request().resume();
     });
+  }
+
+  /**
+   * Keeps the headers of a request that will open a session, as they came: vertx-web strips the {@code Cookie}
+   * header of the request (in place) when it registers the session, and the connect proxy and the subscribe and
+   * publish proxies pass the session cookie on. Read back in {@link #opened} from the session's routing context.
+   */
+  private void keepHeadersOfAnOpeningRequest(RoutingContext ctx) {
+    String[] parts = ctx.request().path().substring(path.length() + 1).split("/"); // <server>/<session>/<transport>
+    if (parts.length == 3 && SockJsInternals.session(vertx, parts[1]) == null) {
+      ctx.put(OPENING_HEADERS, MultiMap.caseInsensitiveMultiMap().addAll(ctx.request().headers()));
+    }
   }
 
   /**
@@ -197,13 +214,13 @@ final class SockJsSessions {
       return;
     }
     // handlers first: a client may go away while its token is checked, and must give its slot back then
-    Session session = new Session(socket);
+    RequestHandshake request = RequestHandshake.of(socket, openingHeaders(socket), gate.tls());
+    Session session = new Session(socket, request);
     socket.closeHandler(v -> session.close(CLIENT_WENT_AWAY, ""));
     socket.exceptionHandler(err -> session.close(CLIENT_WENT_AWAY, ""));
     socket.pause(); // what it sends is read once it is admitted
     socket.handler(data -> session.received(data.toString(StandardCharsets.UTF_8)));
     socket.setWriteQueueMaxSize(writeQueueMaxChars);
-    RequestHandshake request = RequestHandshake.of(socket, gate.tls());
     gate.admit(request).onComplete(admitted -> {
       if (admitted.failed()) {
         Refusal refusal = gate.refusal(request, admitted.cause());
@@ -219,19 +236,28 @@ final class SockJsSessions {
     });
   }
 
+  /** The headers of the request that opened the session, its cookies included. */
+  private static MultiMap openingHeaders(SockJSSocket socket) {
+    MultiMap kept = socket.routingContext() == null ? null : socket.routingContext().get(OPENING_HEADERS);
+    return kept != null ? kept : socket.headers(); // not seen by checkRequest: what vertx-web kept
+  }
+
   /** One SockJS session: admitted, it holds its conversation until it closes. */
   final class Session {
     private final SockJSSocket socket;
     private final Promise<Void> closed = Promise.promise();
     private final long openedAtMs = clock.millis();
     private HandshakePolicy.Admission admission;
+    /** The request that opened it. */
+    private final RequestHandshake request;
     private TokenExpiry.Watch expiry;
     private Conversation conversation;
     private long fullSinceMs;
     private long messagesOut;
 
-    Session(SockJSSocket socket) {
+    Session(SockJSSocket socket, RequestHandshake request) {
       this.socket = socket;
+      this.request = request;
     }
 
     void admitted(HandshakePolicy.Admission admission) {
@@ -244,7 +270,7 @@ final class SockJsSessions {
       sessions.add(this);
       expiry = tokenExpiry.watch(admission, () -> close(TOKEN_EXPIRED, "token expired"));
       meters.opened();
-      AccessLines.opened(meters.name(), socket.remoteAddress(), RequestHandshake.of(socket, false).path(), admission);
+      AccessLines.opened(meters.name(), socket.remoteAddress(), request.path(), admission);
       conversation = conversations.apply(this);
       socket.resume();
     }
@@ -260,19 +286,24 @@ final class SockJsSessions {
       return admission.principal() == null ? null : admission.principal().subject();
     }
 
+    /** The connection's id, given at its admission. */
+    String client() {
+      return admission.client();
+    }
+
     /** Who opened the session, or null for an anonymous one. */
     TokenAuthenticator.Principal principal() {
       return admission.principal();
     }
 
-    /** The headers of the request that opened the session. */
-    io.vertx.core.MultiMap headers() {
-      return socket.headers();
+    /** The headers of the request that opened the session, its cookies included. */
+    MultiMap headers() {
+      return request.headers();
     }
 
     /** The query string of the request that opened the session, or null. */
     String query() {
-      return RequestHandshake.of(socket, false).query();
+      return request.query();
     }
 
     private void received(String message) {
@@ -326,7 +357,7 @@ final class SockJsSessions {
         }
         admission.release().run();
         meters.closed(code);
-        AccessLines.closed(meters.name(), socket.remoteAddress(), code, clock.millis() - openedAtMs, messagesOut);
+        AccessLines.closed(meters.name(), socket.remoteAddress(), admission.client(), code, clock.millis() - openedAtMs, messagesOut);
         socket.close(code, reason);
       }
       return closed.future();

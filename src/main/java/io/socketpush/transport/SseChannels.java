@@ -13,7 +13,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.UUID;
 import java.util.function.Function;
 
 /**
@@ -66,7 +65,7 @@ final class SseChannels implements SseStreams.Source {
       public void close(short code, String reason) {
         stream.close(code);
       }
-    }, UUID.randomUUID().toString(), stream.subject(), stream.name(ChannelEndpoint.displayName(ctx.request().query())),
+    }, stream.client(), stream.subject(), stream.name(ChannelEndpoint.displayName(ctx.request().query())),
         ctx.request().headers());
     stream.onClose(connection::closed);
     return connection.follow(channel, from.seq(), from.epoch(), recent, result -> stream.open(subscribed(result, from)))

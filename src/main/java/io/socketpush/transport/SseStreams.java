@@ -186,6 +186,11 @@ final class SseStreams {
       return admission.principal() == null ? null : admission.principal().subject();
     }
 
+    /** The connection's id, given at its admission. */
+    String client() {
+      return admission.client();
+    }
+
     /** The display name the connect proxy gave, else the one the client chose. */
     String name(String chosen) {
       return admission.principal() != null && admission.principal().name() != null ? admission.principal().name() : chosen;
@@ -214,6 +219,7 @@ final class SseStreams {
       response.putHeader("Content-Type", "text/event-stream")
           .putHeader("Cache-Control", "no-cache")
           .putHeader("X-Accel-Buffering", "no") // nginx would otherwise buffer the stream
+          .putHeader(Transports.CLIENT_HEADER, admission.client())
           .setChunked(true)
           .setWriteQueueMaxSize(writeQueueMaxBytes);
       opened = true;
@@ -283,7 +289,7 @@ final class SseStreams {
         streams.remove(this);
         expiry.cancel();
         meters.closed(code);
-        AccessLines.closed(meters.name(), request.remoteAddress(), code, clock.millis() - openedAtMs, messagesOut);
+        AccessLines.closed(meters.name(), request.remoteAddress(), admission.client(), code, clock.millis() - openedAtMs, messagesOut);
         if (drop) {
           request.connection().close();
         } else if (!response.ended() && !response.closed()) {

@@ -32,6 +32,8 @@ import java.util.function.BooleanSupplier;
  * </table>
  */
 public final class Transports {
+  /** On an SSE stream and a held long-poll: the connection's id, the {@code client} the connect proxy was told. */
+  static final String CLIENT_HEADER = "Socket-Push-Client";
   private static final String CHANNELS_RAW = SockJsConversations.CHANNELS_PATH + "/websocket";
   private static final Pattern CHANNELS_FRAMED = SockJsWebSocket.framed(SockJsConversations.CHANNELS_PATH);
   private static final String SOCKJS_CHANNELS = "sockjs-channels";

@@ -18,15 +18,15 @@ public final class AccessLog {
 
   static void opened(WsSession session) {
     if (LOG.isInfoEnabled()) {
-      LOG.info("socket opened endpoint={} remote={} path={} subject={}", session.endpointName(),
-          session.socket().remoteAddress(), session.socket().path(), session.subject());
+      LOG.info("socket opened endpoint={} remote={} path={} client={} subject={}", session.endpointName(),
+          session.socket().remoteAddress(), session.socket().path(), session.client(), session.subject());
     }
   }
 
   static void closed(WsSession session, int code, String reason, long durationMs, long in, long out) {
     if (LOG.isInfoEnabled()) {
-      LOG.info("socket closed endpoint={} remote={} code={} reason=\"{}\" durationMs={} messagesIn={} messagesOut={}",
-          session.endpointName(), session.socket().remoteAddress(), code, reason == null ? "" : reason,
+      LOG.info("socket closed endpoint={} remote={} client={} code={} reason=\"{}\" durationMs={} messagesIn={} messagesOut={}",
+          session.endpointName(), session.socket().remoteAddress(), session.client(), code, reason == null ? "" : reason,
           durationMs, in, out);
     }
   }

@@ -12,7 +12,6 @@ import io.vertx.core.http.WebSocketFrame;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.UUID;
 import java.util.function.Function;
 
 /**
@@ -115,7 +114,7 @@ public final class ChannelEndpoint implements Endpoint {
     };
     Principal principal = session.principal();
     String name = principal != null && principal.name() != null ? principal.name() : displayName(session.socket().query());
-    ChannelConnection connection = new ChannelConnection(fanOut, link, UUID.randomUUID().toString(), session.subject(), name,
+    ChannelConnection connection = new ChannelConnection(fanOut, link, session.client(), session.subject(), name,
         session.socket().headers());
     session.attach(new State(connection));
     if (principal != null && !principal.channels().isEmpty()) {

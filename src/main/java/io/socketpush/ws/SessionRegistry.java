@@ -51,7 +51,7 @@ public final class SessionRegistry {
     if (directWrites != null) {
       directWrites.apply(ws); // before anything is written: about 4 KB less per socket
     }
-    WsSession session = new WsSession(ws, endpoint, config, stats, admission.principal(), clock);
+    WsSession session = new WsSession(ws, endpoint, config, stats, admission.client(), admission.principal(), clock);
     sessions.add(session);
     snapshot = null;
     session.start(() -> {

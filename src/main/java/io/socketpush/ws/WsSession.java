@@ -46,6 +46,7 @@ public final class WsSession implements Subscriber {
   private final MessageGuard guard;
   private final InstantSource clock;
   private final long openedAtMs;
+  private final String client;
   private final String subject;
   private final Principal principal;
   private final long expiresAtMs;
@@ -63,7 +64,8 @@ public final class WsSession implements Subscriber {
   private Object attachment;
 
   /** @param clock the node's clock: idle, ping, expiry and close timing are measured on it, as the sweep's {@code nowMs} */
-  WsSession(ServerWebSocket ws, Endpoint endpoint, WebSocketConfig config, PushStats stats, Principal principal,
+  /** @param client the connection's id, given at its admission */
+  WsSession(ServerWebSocket ws, Endpoint endpoint, WebSocketConfig config, PushStats stats, String client, Principal principal,
             InstantSource clock) {
     long nowMs = clock.millis();
     this.clock = clock;
@@ -74,6 +76,7 @@ public final class WsSession implements Subscriber {
     this.meters = stats.endpoint(endpoint.name());
     this.guard = new MessageGuard(config.maxMessageBytes());
     this.openedAtMs = nowMs;
+    this.client = client;
     this.principal = principal;
     this.subject = principal == null ? null : principal.subject();
     this.expiresAtMs = principal == null ? 0 : principal.expiresAtMs();
@@ -128,6 +131,11 @@ public final class WsSession implements Subscriber {
 
   public String endpointName() {
     return endpoint.name();
+  }
+
+  /** The connection's id, unique in the cluster: the one the connect proxy was told and presence shows. */
+  public String client() {
+    return client;
   }
 
   /** Who connected (the JWT, or the application's connect proxy), or null for an anonymous socket. */

@@ -16,13 +16,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Beside your app on three members: the connect proxy on each, one user's sockets on two members, the server API
- * asked on the third reaching both (a personal publication, the channels in use, the disconnect).
+ * Beside your app on three members: the connect proxy on each, one user's sockets on two members (a WebSocket on
+ * each, an SSE stream on the second), the server API asked on the others reaching all of them (a personal
+ * publication, the channels in use, a broadcast, the history, the disconnect).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ClusterBesideTest {
@@ -69,6 +71,35 @@ class ClusterBesideTest {
     }), 15);
   }
 
+  /** An SSE stream of a channel with the user's session cookie: the text received so far, and whether it has ended. */
+  private static final class SseStream {
+    final StringBuffer text = new StringBuffer();
+    final Promise<Void> ended = Promise.promise();
+
+    static SseStream open(TestCluster.Member member, String channel, String user) {
+      SseStream stream = new SseStream();
+      Await.result(TestService.on(cluster.clientVertx, () -> {
+        var http = cluster.clientVertx.createHttpClient();
+        TestService.keepReachable(cluster.clientVertx, http);
+        return http.request(new RequestOptions().setHost(TestService.HOST).setPort(member.port()).setURI("/sse/channels/" + channel)
+                .putHeader("Cookie", "sessionid=u" + user))
+            .compose(req -> req.send())
+            .map(resp -> {
+              assertEquals(200, resp.statusCode());
+              resp.handler(chunk -> stream.text.append(chunk.toString()));
+              resp.endHandler(v -> stream.ended.tryComplete());
+              resp.exceptionHandler(stream.ended::tryFail);
+              return stream;
+            });
+      }), 15);
+      return stream;
+    }
+
+    void until(String seen) throws InterruptedException {
+      Await.until(() -> text.toString().contains(seen), 15_000);
+    }
+  }
+
   @Test
   void oneUsersSocketsOnTwoMembersAreReachedAndEndedFromTheThird() throws Exception {
     TestCluster.Member first = cluster.members.get(0);
@@ -82,25 +113,42 @@ class ClusterBesideTest {
     }
     bob.subscribe("user:43");
     assertEquals(ChannelError.PERMISSION_DENIED, bob.subscribe("user:42").getJsonObject("error").getInteger("code"));
+    SseStream tablet = SseStream.open(second, "user:42", "42"); // another transport, vouched for by the application too
+    tablet.until("event: subscribed");
 
     assertEquals(202, call(third, HttpMethod.POST, "/api/channels/user:42", "{\"text\":\"shipped\"}").status());
     assertEquals(202, call(third, HttpMethod.POST, "/api/channels/user:43", "{\"text\":\"bob's\"}").status());
     assertEquals("shipped", phone.nextPublication(10_000).getJsonObject("data").getString("text"));
     assertEquals("shipped", laptop.nextPublication(10_000).getJsonObject("data").getString("text"));
+    tablet.until("shipped");
     assertEquals("bob's", bob.nextPublication(10_000).getJsonObject("data").getString("text"), "bob got only his own");
 
     JsonObject listed = call(third, HttpMethod.GET, "/api/channels?pattern=user:*", null).body().toJsonObject();
-    assertEquals(new JsonArray().add(new JsonObject().put("channel", "user:42").put("subscribers", 2))
+    assertEquals(new JsonArray().add(new JsonObject().put("channel", "user:42").put("subscribers", 3))
         .add(new JsonObject().put("channel", "user:43").put("subscribers", 1)), listed.getJsonArray("channels"));
+
+    // one publication to both users from the first member, and 42's history read on the third
+    JsonObject broadcast = call(first, HttpMethod.POST, "/api/publish",
+        "{\"channels\":[\"user:42\",\"user:43\"],\"data\":{\"text\":\"maintenance\"}}").body().toJsonObject();
+    assertEquals(new JsonArray().add(new JsonObject().put("channel", "user:42").put("seq", 2))
+        .add(new JsonObject().put("channel", "user:43").put("seq", 2)), broadcast.getJsonArray("results"));
+    for (ProtocolClient c : new ProtocolClient[] {phone, laptop, bob}) {
+      assertEquals("maintenance", c.nextPublication(10_000).getJsonObject("data").getString("text"));
+    }
+    JsonObject history = call(third, HttpMethod.GET, "/api/channels/user:42/history?since=0", null).body().toJsonObject();
+    assertEquals(2, history.getLong("seq"));
+    assertEquals(List.of("shipped", "maintenance"), history.getJsonArray("publications").stream()
+        .map(p -> ((JsonObject) p).getJsonObject("data").getString("text")).toList());
 
     Promise<Short> phoneClosed = Promise.promise();
     Promise<Short> laptopClosed = Promise.promise();
     phone.socket().closeHandler(v -> phoneClosed.tryComplete(phone.socket().closeStatusCode()));
     laptop.socket().closeHandler(v -> laptopClosed.tryComplete(laptop.socket().closeStatusCode()));
     TestService.Response done = call(third, HttpMethod.POST, "/api/users/42/disconnect", null);
-    assertEquals(new JsonObject().put("user", "42").put("disconnected", 2), done.body().toJsonObject());
+    assertEquals(new JsonObject().put("user", "42").put("disconnected", 3), done.body().toJsonObject());
     assertEquals((short) 4000, Await.result(phoneClosed.future(), 10));
     assertEquals((short) 4000, Await.result(laptopClosed.future(), 10));
+    Await.result(tablet.ended.future(), 10);
     assertEquals(0, bob.call(new JsonObject().put("op", "ping")).getJsonObject("result").size(), "bob stays connected");
   }
 }

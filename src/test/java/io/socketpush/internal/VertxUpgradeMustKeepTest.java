@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketFrameType;
+import io.vertx.core.transport.Transport;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -102,6 +103,22 @@ class VertxUpgradeMustKeepTest {
     Buffer wrapped = VertxInternals.wrap(bytes);
     bytes.setByte(0, 'x');
     assertEquals("xbc", wrapped.toString(), "the same bytes, not a copy");
+  }
+
+  /** /api/stats names the transport by the implementation Vert.x runs, which must be the one it was built with. */
+  @Test
+  void theTransportAVertxRunsOnIsTheOneItWasBuiltWith(Vertx vertx) {
+    assertEquals("nio", VertxInternals.transport(vertx));
+    for (Transport built : new Transport[] {Transport.EPOLL, Transport.IO_URING}) {
+      if (built != null && built.available()) {
+        Vertx on = Vertx.builder().withTransport(built).build();
+        try {
+          assertEquals(built.name(), VertxInternals.transport(on));
+        } finally {
+          Await.result(on.close(), 10);
+        }
+      }
+    }
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.socketpush.channel.ProtocolClient;
 import io.socketpush.config.ConfigException;
 import io.socketpush.config.ConfigSources;
 import io.socketpush.config.ServiceConfig;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
@@ -61,7 +62,8 @@ class ChannelProxyTest {
     StubApp.Asked asked = app.asked().stream().filter(a -> a.path().equals("/subscribe")).findFirst().orElseThrow();
     assertEquals("42", asked.body().getString("user"));
     assertEquals("team:red", asked.body().getString("channel"));
-    assertTrue(asked.body().getString("client").length() > 8);
+    String connected = app.asked().stream().filter(a -> a.path().equals("/connect")).findFirst().orElseThrow().body().getString("client");
+    assertEquals(connected, asked.body().getString("client"), "one connection, one id, in every call about it");
     assertEquals("sessionid=s1", asked.headers().get("Cookie"));
     assertNull(c.subscribe("team:red").getValue("result"), "already subscribed");
   }
@@ -90,6 +92,27 @@ class ChannelProxyTest {
     assertTrue(System.currentTimeMillis() - began < TIMEOUT_MS + 1500);
     assertEquals(ChannelError.INTERNAL, code(c.publish("team:red", 1)));
     assertEquals(0, c.call(new JsonObject().put("op", "ping")).getJsonObject("result").size(), "the socket stays open");
+    assertEquals(1, calls("subscribe", "timeout"));
+    assertEquals(1, calls("publish", "status"));
+    assertEquals(0, service.app().node().stats().registry().find("socketpush.proxy.in_flight").gauge().value(), "no call is left holding a slot");
+  }
+
+  private double calls(String kind, String outcome) {
+    var counter = service.app().node().stats().registry().find("socketpush.proxy.calls").tag("kind", kind).tag("outcome", outcome).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  @Test
+  void theApplicationMayCloseTheConnectionWhenAskedAboutASubscription(Vertx vertx) {
+    start(vertx);
+    app.json("/subscribe", new JsonObject().put("disconnect", new JsonObject().put("code", 4409).put("reason", "session ended")));
+    ProtocolClient c = client(vertx);
+    Promise<Short> closed = Promise.promise();
+    c.socket().closeHandler(v -> closed.tryComplete(c.socket().closeStatusCode()));
+    c.request(new JsonObject().put("op", "subscribe").put("channel", "team:red"));
+    assertEquals((short) 4409, Await.result(closed.future(), 10));
+    assertEquals("session ended", c.socket().closeReason());
+    assertEquals(1, calls("subscribe", "disconnect"));
   }
 
   @Test

@@ -1,7 +1,12 @@
 package io.socketpush.proxy;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.socketpush.Await;
+import io.socketpush.TestClock;
 import io.socketpush.TestService;
 import io.socketpush.channel.ChannelError;
 import io.socketpush.channel.ProtocolClient;
@@ -24,7 +29,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,12 +51,40 @@ class ConnectProxyTest {
   private TestService service;
 
   private void start(Vertx vertx, JsonObject proxy) {
+    start(vertx, proxy, new TestClock());
+  }
+
+  /** @param clock the node's clock, against which the application's expireAt is held */
+  private void start(Vertx vertx, JsonObject proxy, TestClock clock) {
     this.vertx = vertx;
     app = Await.result(StubApp.start(vertx), 10);
     JsonObject conf = new JsonObject()
         .put("security", new JsonObject().put("jwt", new JsonObject().put("secret", SECRET)))
         .put("proxy", new JsonObject().put("connectUrl", app.url("/connect")).put("timeoutMs", TIMEOUT_MS).mergeIn(proxy));
-    service = Await.result(TestService.start(vertx, conf), 20);
+    service = Await.result(TestService.start(vertx, conf, clock), 20);
+  }
+
+  /** The lines AppProxy logs while {@code during} runs, at DEBUG and above. */
+  private static List<String> proxyLogLines(Runnable during) {
+    Logger logger = (Logger) LoggerFactory.getLogger(AppProxy.class);
+    Level level = logger.getLevel();
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    lines.start();
+    logger.setLevel(Level.DEBUG);
+    logger.addAppender(lines);
+    try {
+      during.run();
+    } finally {
+      logger.detachAppender(lines);
+      logger.setLevel(level);
+    }
+    return lines.list.stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
+  }
+
+  /** Every call the application was asked, by outcome: each call ends in exactly one. */
+  private double allCalls() {
+    return service.app().node().stats().registry().find("socketpush.proxy.calls").tag("kind", "connect").counters().stream()
+        .mapToDouble(c -> c.count()).sum();
   }
 
   @AfterEach
@@ -65,7 +100,7 @@ class ConnectProxyTest {
 
   private WebSocketConnectOptions ws(String uri) {
     return new WebSocketConnectOptions().setHost(TestService.HOST).setPort(service.port()).setURI(uri)
-        .addHeader("Cookie", "sessionid=abc123").addHeader("X-Secret", "not passed on");
+        .addHeader("Cookie", "sessionid=abc123").addHeader("Authorization", "Session abc123").addHeader("X-Secret", "not passed on");
   }
 
   private ProtocolClient client(WebSocketConnectOptions options) {
@@ -110,12 +145,14 @@ class ConnectProxyTest {
     JsonArray present = ann.call(new JsonObject().put("op", "presence").put("channel", "chat:lobby"))
         .getJsonObject("result").getJsonArray("clients");
     assertEquals("42", present.getJsonObject(0).getString("user"));
+    assertEquals("Ann", present.getJsonObject(0).getString("name"), "the application's name for it");
 
     StubApp.Asked asked = app.asked().get(0);
     assertEquals("websocket", asked.body().getString("transport"));
     assertEquals("127.0.0.1", asked.body().getString("remote"));
     assertTrue(asked.body().getString("client").length() > 8);
     assertEquals("sessionid=abc123", asked.headers().get("Cookie"), "the session cookie is passed on");
+    assertEquals("Session abc123", asked.headers().get("Authorization"), "and Authorization, that is not a bearer token");
     assertNull(asked.headers().get("X-Secret"), "headers not in proxy.headers are not");
     assertEquals(1, calls("ok"));
   }
@@ -177,11 +214,49 @@ class ConnectProxyTest {
     JWTAuth jwt = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
     String token = jwt.generateToken(new JsonObject().put("sub", "42/../43"), new JWTOptions().setExpiresInSeconds(60));
     assertStatus(401, refusal(ws("/ws?token=" + token)));
+    assertEquals(0, app.asked().size(), "the application was not asked");
+  }
+
+  @Test
+  void anInvalidTokenIs401WithoutAskingTheApplication(Vertx vertx) {
+    start(vertx, new JsonObject());
+    app.json("/connect", new JsonObject().put("result", new JsonObject().put("user", "42")));
+    JWTAuth jwt = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
+    String token = jwt.generateToken(new JsonObject().put("sub", "9"), new JWTOptions().setExpiresInSeconds(60));
+    assertStatus(401, refusal(ws("/ws?token=" + token + "tampered")));
+    assertEquals(0, app.asked().size(), "the application was not asked");
+  }
+
+  @Test
+  void theApplicationsExpireAtClosesTheConnectionThenWith1008(Vertx vertx) throws Exception {
+    TestClock clock = new TestClock();
+    start(vertx, new JsonObject(), clock);
+    long expireAt = clock.millis() / 1000 + 3600;
+    app.json("/connect", new JsonObject().put("result", new JsonObject().put("user", "42").put("expireAt", expireAt)));
+    ProtocolClient ann = client(ws("/ws"));
+    assertNull(ann.subscribe("user:42").getValue("error"), "open while its time lasts");
+    Promise<Short> closed = Promise.promise();
+    ann.socket().closeHandler(v -> closed.tryComplete(ann.socket().closeStatusCode()));
+    clock.advance(Duration.ofMillis(expireAt * 1000 - clock.millis()));
+    assertEquals((short) 1008, Await.result(closed.future(), 10));
+  }
+
+  @Test
+  void everyOutcomeIsOneLogLineWithTheConnectionsId(Vertx vertx) {
+    start(vertx, new JsonObject());
+    app.json("/connect", new JsonObject().put("result", new JsonObject().put("user", "42")));
+    List<String> ok = proxyLogLines(() -> client(ws("/ws")));
+    String client = app.asked().get(0).body().getString("client");
+    assertEquals(List.of("DEBUG proxy connect: ok client=" + client), ok, "at DEBUG: one a connection, as the access log's line");
+    app.json("/connect", new JsonObject().put("error", new JsonObject().put("code", 4030).put("message", "banned")));
+    List<String> refused = proxyLogLines(() -> refusal(ws("/ws")));
+    assertEquals(List.of("INFO proxy connect: refused (error 4030) client=" + app.asked().get(1).body().getString("client")), refused);
   }
 
   /** Every way the application can fail to answer: refused with 502 within proxy.timeoutMs, the slot and the socket given back, counted. */
   enum Failure {
-    SLOW("timeout"), SILENT("timeout"), ERROR_500("status"), NOT_JSON("invalid"), BAD_USER("invalid"), NOT_LISTENING("unreachable");
+    SLOW("timeout"), SILENT("timeout"), ERROR_500("status"), NOT_JSON("invalid"), BAD_USER("invalid"), EXPIRED("invalid"),
+    NOT_LISTENING("unreachable");
 
     final String outcome;
 
@@ -200,18 +275,24 @@ class ConnectProxyTest {
       case ERROR_500 -> app.fault("/connect", StubApp.Fault.ERROR_500);
       case NOT_JSON -> app.fault("/connect", StubApp.Fault.NOT_JSON);
       case BAD_USER -> app.json("/connect", new JsonObject().put("result", new JsonObject().put("user", "4 2\n")));
+      case EXPIRED -> app.json("/connect", new JsonObject().put("result", new JsonObject().put("user", "42")
+          .put("expireAt", System.currentTimeMillis() / 1000 - 60)));
       case NOT_LISTENING -> { }
     }
     long began = System.currentTimeMillis();
-    assertStatus(502, refusal(ws("/ws")));
+    List<String> lines = proxyLogLines(() -> assertStatus(502, refusal(ws("/ws"))));
     long took = System.currentTimeMillis() - began;
     assertTrue(took < TIMEOUT_MS + 1500, "refused after " + took + " ms");
     assertEquals(1, calls(failure.outcome));
+    if (failure == Failure.SLOW || failure == Failure.SILENT || failure == Failure.ERROR_500) {
+      // a broken call's socket is closed, not left to the pool; and its reset, once seen, is no second outcome
+      Await.result(app.allConnectionsClosed(), 5);
+    }
+    assertEquals(1, allCalls(), "one call, one outcome");
+    assertEquals(1, lines.size(), lines.toString());
+    assertTrue(lines.get(0).startsWith("WARN proxy connect failed: " + failure.outcome) && lines.get(0).contains(" client="), lines.get(0));
     assertEquals(0, inFlight(), "the call's slot is given back");
     assertEquals(0, service.app().node().handshakes().open(), "no connection slot is held");
-    if (failure == Failure.SLOW || failure == Failure.SILENT || failure == Failure.ERROR_500) {
-      Await.result(app.allConnectionsClosed(), 5); // a broken call's socket is closed, not left to the pool
-    }
   }
 
   @Test

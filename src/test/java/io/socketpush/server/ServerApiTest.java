@@ -67,6 +67,35 @@ class ServerApiTest {
     }
     assertEquals(401, Await.result(service.post("/api/publish", "{\"channels\":[\"news:a\"],\"data\":1}", null), 10).status());
     assertEquals(401, Await.result(service.post("/api/publish", "{\"channels\":[\"news:a\"],\"data\":1}", "wrong"), 10).status());
+    assertEquals(Await.result(service.get("/api/channels/chat:a/history"), 10).body(),
+        Await.result(service.get("/api/channels/nope:x/history"), 10).body(), "a channel that exists and one that does not: the same answer");
+    String large = "{\"channels\":[\"news:a\"],\"data\":\"" + "x".repeat(2 << 20) + "\"}";
+    assertEquals(401, Await.result(service.post("/api/publish", large, null), 10).status(), "the key first: a stranger's body is not read");
+    TestService.Response tooLarge = Await.result(service.post("/api/publish", large, KEY), 10);
+    assertEquals(413, tooLarge.status(), "the key's holder is held to the limit");
+    assertEquals(ChannelError.TOO_LARGE, tooLarge.body().toJsonObject().getJsonObject("error").getInteger("code"));
+    assertEquals(401, Await.result(service.post("/api/users/42/disconnect", "{\"reason\":\"" + "x".repeat(8192) + "\"}", null), 10).status());
+  }
+
+  @Test
+  void theEventBusTwinsAnswerAsTheRestCalls(Vertx vertx) {
+    start(vertx);
+    ProtocolClient tab = ProtocolClient.connect(vertx, service.port(), "/ws");
+    tab.subscribe("news:h");
+    for (int i = 1; i <= 2; i++) {
+      assertEquals(202, Await.result(service.post("/api/channels/news:h", "{\"n\":" + i + "}", KEY), 10).status());
+    }
+    JsonObject history = Await.result(vertx.eventBus().<JsonObject>request("channels.history",
+        new JsonObject().put("channel", "news:h").put("since", 1)), 10).body();
+    assertEquals(json(Await.result(get(vertx, "/api/channels/news:h/history?since=1"), 10), 200), history);
+    assertEquals(1, history.getJsonArray("publications").size());
+
+    JsonObject none = Await.result(vertx.eventBus().<JsonObject>request("users.disconnect", new JsonObject().put("user", "42")), 10).body();
+    assertEquals(new JsonObject().put("user", "42").put("disconnected", 0), none);
+    Throwable bad = Await.result(vertx.eventBus().request("users.disconnect", new JsonObject().put("user", "4 2")).transform(done ->
+        io.vertx.core.Future.succeededFuture(done.cause())), 10);
+    assertInstanceOf(ReplyException.class, bad);
+    assertEquals(ChannelError.BAD_REQUEST, ((ReplyException) bad).failureCode());
   }
 
   @Test

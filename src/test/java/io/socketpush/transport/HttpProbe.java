@@ -108,12 +108,17 @@ final class HttpProbe {
 
   /** Opens a stream; fails unless the status is 200. */
   Future<Stream> stream(String path, Map<String, String> headers) {
-    return TestService.on(context, () -> streamHere(path, headers));
+    return stream(HttpMethod.GET, path, headers);
   }
 
-  private Future<Stream> streamHere(String path, Map<String, String> headers) {
+  /** Opens a stream with a request of this method and no body (SockJS's xhr-streaming is a POST); fails unless the status is 200. */
+  Future<Stream> stream(HttpMethod method, String path, Map<String, String> headers) {
+    return TestService.on(context, () -> streamHere(method, path, headers));
+  }
+
+  private Future<Stream> streamHere(HttpMethod method, String path, Map<String, String> headers) {
     HttpClient http = client();
-    RequestOptions options = new RequestOptions().setPort(port).setHost(TestService.HOST).setURI(path);
+    RequestOptions options = new RequestOptions().setMethod(method).setPort(port).setHost(TestService.HOST).setURI(path);
     headers.forEach(options::putHeader);
     return http.request(options).compose(req -> req.send()).expecting(HttpResponseExpectation.SC_OK).map(Stream::new);
   }

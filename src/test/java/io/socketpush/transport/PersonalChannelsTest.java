@@ -90,6 +90,12 @@ class PersonalChannelsTest {
     assertEquals("your order shipped", sockJs.nextPublication(5000).getJsonObject("data").getString("text"));
     Await.result(sse.until(t -> t.contains("your order shipped")), 10);
     assertEquals("for bob", other.nextPublication(5000).getJsonObject("data").getString("text"), "the other user got only his own");
+    JsonObject viaBus = Await.result(vertx.eventBus().<JsonObject>request("channels.publish",
+        new JsonObject().put("channel", "user:42").put("data", new JsonObject().put("text", "from a Vert.x service"))), 10).body();
+    assertEquals(2, viaBus.getLong("seq"));
+    for (ProtocolClient tab : new ProtocolClient[] {tab1, tab2}) {
+      assertEquals("from a Vert.x service", tab.nextPublication(5000).getJsonObject("data").getString("text"), "the event bus reaches it too");
+    }
 
     Promise<Short> tab1Closed = Promise.promise();
     tab1.socket().closeHandler(v -> tab1Closed.tryComplete(tab1.socket().closeStatusCode()));

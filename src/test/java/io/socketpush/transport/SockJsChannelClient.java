@@ -45,20 +45,25 @@ final class SockJsChannelClient {
 
   /** Over xhr-polling: {@code POST .../xhr} polls (one always outstanding), {@code POST .../xhr_send} sends. */
   static SockJsChannelClient xhrPolling(HttpProbe probe, String query) {
+    return xhrPolling(probe, query, Map.of());
+  }
+
+  /** Over xhr-polling, every request with these headers, as a browser sends its cookies with each. */
+  static SockJsChannelClient xhrPolling(HttpProbe probe, String query, Map<String, String> headers) {
     SockJsChannelClient client = new SockJsChannelClient();
     String session = "/sockjs/channels/000/" + System.nanoTime();
-    HttpProbe.Reply open = Await.result(probe.send(HttpMethod.POST, session + "/xhr" + query, Map.of(), ""), 10);
+    HttpProbe.Reply open = Await.result(probe.send(HttpMethod.POST, session + "/xhr" + query, headers, ""), 10);
     if (!open.body().equals("o\n")) {
       throw new AssertionError("no open frame: " + open.status() + " " + open.body());
     }
     client.sender = frame -> {
-      HttpProbe.Reply sent = Await.result(probe.send(HttpMethod.POST, session + "/xhr_send" + query, Map.of(), frame), 10);
+      HttpProbe.Reply sent = Await.result(probe.send(HttpMethod.POST, session + "/xhr_send" + query, headers, frame), 10);
       if (sent.status() != 204) {
         throw new AssertionError("xhr_send answered " + sent.status() + " " + sent.body());
       }
     };
     client.session = session;
-    client.poll(probe, session + "/xhr" + query);
+    client.poll(probe, session + "/xhr" + query, headers);
     return client;
   }
 
@@ -67,15 +72,15 @@ final class SockJsChannelClient {
     return session;
   }
 
-  private void poll(HttpProbe probe, String xhr) {
-    probe.send(HttpMethod.POST, xhr, Map.of(), "").onComplete(ar -> {
+  private void poll(HttpProbe probe, String xhr, Map<String, String> headers) {
+    probe.send(HttpMethod.POST, xhr, headers, "").onComplete(ar -> {
       if (ar.failed() || ar.result().status() != 200) {
         closed.tryComplete(1006);
         return;
       }
       ar.result().body().lines().forEach(this::frame);
       if (!closed.future().isComplete()) {
-        poll(probe, xhr);
+        poll(probe, xhr, headers);
       }
     });
   }

@@ -17,13 +17,16 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The load generator: {@code fanout}, {@code echo} and {@code broadcast} runs against socket-push
- * ({@code --server ours}), the bare-Netty floor ({@code --server floor}) or a running server
+ * ({@code --server ours}), the bare-Netty floor ({@code --server floor}), Node's {@code ws}
+ * ({@code --server node}) or a running server
  * ({@code --server-pid PID --port P}); {@code plot} draws the results; {@code transports} compares the
  * transports ({@link TransportBench}). Each run appends one JSON line to the results file and prints it. Run it with {@code scripts/bench.sh MODE [options]}.
  */
 public final class Bench {
   private final Map<String, String> opts;
   private final long selfPid = ProcessHandle.current().pid();
+  /** The started server's output, or null for a server given by PID. */
+  private File serverLog;
 
   private Bench(Map<String, String> opts) {
     this.opts = opts;
@@ -31,7 +34,11 @@ public final class Bench {
 
   public static void main(String[] args) throws Exception {
     if (args.length == 0 || args[0].startsWith("-")) {
-      System.err.println("usage: bench.sh fanout|echo|broadcast|plot|transports|transports-plot [--server ours|floor] [--server-pid PID --port P]\n"
+      System.err.println("usage: bench.sh fanout|echo|broadcast|plot|transports|transports-plot [--server ours|floor|node] [--server-pid PID --port P]\n"
+          + "  the server: [--server-transport auto|epoll|io_uring|nio (ours, floor)] [--server-opts 'JVM or node options']\n"
+          + "    [--node-send frame|send (node: one pre-built frame written to each socket, or ws.send)]\n"
+          + "  fanout, echo: [--warmup S (seconds of load before the measured window; fanout 10, echo 10)]\n"
+          + "  fanout: [--histo FILE (ours, floor: jmap -histo:live empty and loaded, and the classes per socket)]\n"
           + "  transports: [--clients 100,1000,5000] [--seconds 20] [--warmup 10] [--transports idle,poll,longpoll,sse,sockjs,websocket]\n"
           + "    [--heap 512m] [--client-loops 2] [--results docs/bench/transports.jsonl] [--out docs]\n"
           + "  [--sockets N] [--seconds S] [--heap 2g] [--tick-ms 1000] [--threads 2] [--transport epoll|io_uring|nio] [--jfr FILE] [--histo FILE]\n"
@@ -53,6 +60,8 @@ public final class Bench {
       case "transports-plot" -> TransportReport.main(opts.getOrDefault("results", "docs/bench/transports.jsonl"),
           opts.getOrDefault("out", "docs"));
       case "channels" -> ChannelsBench.run(opts);
+      case "channels-plot" -> ChannelsPlot.main(opts.getOrDefault("results", "docs/bench/channels.jsonl"),
+          opts.getOrDefault("note", "knee"), opts.getOrDefault("out", "docs/channels-knee.png"));
       case "soak" -> SoakBench.run(opts);
       case "plot" -> Plot.main(opts.getOrDefault("results", "docs/bench/results.jsonl"), opts.getOrDefault("out", "docs"));
       default -> throw new IllegalArgumentException("unknown mode " + args[0]);
@@ -77,10 +86,13 @@ public final class Bench {
       }
       return ServerUnderTest.attach(pids, port);
     }
-    File log = new File("target/bench/" + opt("server", "ours") + "-" + mode + ".log");
-    log.getParentFile().mkdirs();
-    return ServerUnderTest.start(opt("server", "ours"), port, opt("heap", "2g"), intOpt("tick-ms", 1000),
-        opts.get("jfr"), log);
+    serverLog = new File("target/bench/" + opt("server", "ours") + "-" + mode + ".log");
+    serverLog.getParentFile().mkdirs();
+    Map<String, String> env = opts.containsKey("node-send") ? Map.of("NODE_SEND", opts.get("node-send")) : Map.of();
+    List<String> serverOpts = opts.containsKey("server-opts")
+        ? java.util.Arrays.stream(opts.get("server-opts").trim().split("\\s+")).toList() : List.of();
+    return ServerUnderTest.start(new ServerUnderTest.Launch(opt("server", "ours"), port, opt("heap", "2g"),
+        intOpt("tick-ms", 1000), opts.get("jfr"), opts.get("server-transport"), serverOpts, env), serverLog);
   }
 
   /** {@code --ports P1,P2,...}: the ports the clients are spread over; else the server's one port. */
@@ -92,20 +104,30 @@ public final class Bench {
 
   private JsonObject header(String mode, ServerUnderTest server, LoadClient client) {
     return new JsonObject().put("mode", mode).put("server", server.kind).put("date", Instant.now().toString())
+        .put("serverTransport", serverLog == null ? null : server.transport(serverLog))
+        .put("serverOpts", opts.get("server-opts")).put("serverHeap", opt("heap", "2g"))
         .put("cores", Runtime.getRuntime().availableProcessors()).put("loadavgBefore", Proc.loadAverage())
         .put("clientTransport", client.transport).put("clientThreads", intOpt("threads", 2))
         .put("note", opt("note", ""));
   }
 
-  /** N sockets on /ws/time: connect, then a window of ticks: latency, dups, gaps, CPU, memory. */
+  /**
+   * N sockets on /ws/time: connect, a warm-up of ticks (the JIT compiles the fan-out of every server before
+   * the window, not in it), then a window of ticks: latency, dups, gaps, CPU, memory.
+   */
   private void fanout() throws Exception {
     int n = intOpt("sockets", 1000);
     int seconds = intOpt("seconds", 30);
+    int warmup = intOpt("warmup", 10);
     long tickMs = intOpt("tick-ms", 1000);
+    String histo = opts.get("histo");
     try (ServerUnderTest server = server("fanout");
          LoadClient client = new LoadClient(intOpt("threads", 2), "127.0.0.1", server.port, opts.get("transport"))) {
-      JsonObject out = header("fanout", server, client).put("sockets", n).put("seconds", seconds).put("tickMs", tickMs);
-      long heap0 = Proc.liveHeapKb(server.pid);
+      JsonObject out = header("fanout", server, client).put("sockets", n).put("seconds", seconds)
+          .put("warmupSeconds", warmup).put("tickMs", tickMs);
+      JsonObject nodeMemory0 = server.nodeMemory();
+      long heap0 = server.liveHeapKb();
+      String histo0 = histo == null ? null : HeapHisto.take(server);
       long rss0 = Proc.rssKb(server.pid);
       long cpu0 = Proc.cpuNanos(server.pid);
       long t0 = System.nanoTime();
@@ -116,7 +138,7 @@ public final class Bench {
           .put("connectSeconds", round(connectNanos / 1e9, 2))
           .put("serverCpuUsPerConnect", round(connectCpu / 1e3 / Math.max(1, conns.size()), 1));
       awaitReady(client, conns.size(), 3 * tickMs + 5000);
-      Thread.sleep(tickMs); // let the post-connect garbage go before measuring
+      Thread.sleep(Math.max(tickMs, warmup * 1000L)); // warm-up; the post-connect garbage goes too
       Worker before = client.collect(true);
       out.put("handshakeMs", percentiles(before.connectMicros, 1000.0)).put("ready", before.ready);
       long from = System.currentTimeMillis();
@@ -132,12 +154,22 @@ public final class Bench {
           .put("serverCpuPercent", round(100.0 * w.serverCpu / w.wallNanos, 1))
           .put("clientCpuPercent", round(100.0 * w.clientCpu / w.wallNanos, 1))
           .put("serverCpuMsByThread", w.serverThreadsMs).put("clientCpuMsByThread", w.clientThreadsMs);
-      long heap1 = Proc.liveHeapKb(server.pid);
-      if (opts.containsKey("histo")) { // where the loaded heap goes, class by class
-        Files.writeString(Path.of(opts.get("histo")), Proc.run("jmap", "-histo:live", String.valueOf(server.pid)));
+      long heap1 = server.liveHeapKb();
+      JsonObject nodeMemory1 = server.nodeMemory();
+      int c = Math.max(1, conns.size());
+      if (histo0 != null) { // where the loaded heap goes, class by class, per socket
+        String histo1 = HeapHisto.take(server);
+        Files.writeString(Path.of(histo + ".empty"), histo0);
+        Files.writeString(Path.of(histo), histo1);
+        String table = HeapHisto.perSocketTable(histo0, histo1, c, (heap1 - heap0) * 1024, 30);
+        Files.writeString(Path.of(histo + ".per-socket.txt"), table);
+        System.err.print(table);
+        out.put("histoPerSocket", HeapHisto.perSocket(histo0, histo1, c, 10));
       }
       long rss1 = Proc.rssKb(server.pid);
-      int c = Math.max(1, conns.size());
+      if (nodeMemory0 != null) {
+        out.put("nodeMemory", new JsonObject().put("empty", nodeMemory0).put("loaded", nodeMemory1));
+      }
       out.put("liveHeapKb", new JsonObject().put("empty", heap0).put("loaded", heap1))
           .put("rssKb", new JsonObject().put("empty", rss0).put("loaded", rss1))
           .put("heapBytesPerSocket", (heap1 - heap0) * 1024 / c).put("rssBytesPerSocket", (rss1 - rss0) * 1024 / c)
@@ -151,13 +183,14 @@ public final class Bench {
   private void echo() throws Exception {
     int k = intOpt("sockets", 64);
     int seconds = intOpt("seconds", 20);
+    int warmup = intOpt("warmup", 10);
     try (ServerUnderTest server = server("echo");
          LoadClient client = new LoadClient(intOpt("threads", 2), "127.0.0.1", server.port, opts.get("transport"))) {
       JsonObject out = header("echo", server, client).put("sockets", k).put("payloadBytes", Sinks.Echo.PAYLOAD)
-          .put("seconds", seconds);
+          .put("seconds", seconds).put("warmupSeconds", warmup);
       List<Conn> conns = client.connect(k, "/ws/echo", new Sinks.Echo(), 64, 30_000);
       out.put("connected", conns.size());
-      Thread.sleep(3000); // warm-up: JIT, buffers
+      Thread.sleep(warmup * 1000L); // warm-up: JIT, buffers
       client.reset();
       Window w = window(server, client, seconds);
       out.put("roundTrips", w.sum.messages).put("roundTripsPerSecond", Math.round(w.sum.messages / (w.wallNanos / 1e9)))

@@ -2,20 +2,26 @@ package io.socketpush.bench;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -39,12 +45,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The floor: the least a JVM server can do for the same three jobs, on bare Netty with no framework,
  * so every socket-push figure can be set beside what the machine allows. {@code /ws/time}: one timer,
- * the tick JSON encoded once, the same bytes written to every channel by the channel's own event
- * loop. {@code /ws/echo}: frames go back as they came. {@code /ws/bench}: the websocket-shootout
+ * the tick encoded once as a whole WebSocket frame (header and JSON, in a direct buffer, as socket-push
+ * does it), the same bytes written to every channel by the channel's own event loop, past the WebSocket
+ * encoder. {@code /ws/echo}: frames go back as they came. {@code /ws/bench}: the websocket-shootout
  * protocol, parsed by string search instead of a JSON parser. No pings, limits, stats or logs.
  *
  * <p>{@code java -cp TEST_CLASSPATH io.socketpush.bench.FloorServer} with HTTP_PORT, TICK_PERIOD_MS,
- * FLOOR_THREADS (default: cores) and FLOOR_TRANSPORT ({@code nio}, as Vert.x uses by default, or {@code epoll}).
+ * FLOOR_THREADS (default: cores) and FLOOR_TRANSPORT: {@code auto} (default: epoll where it loads, else
+ * NIO, as socket-push's {@code http.transport} picks), {@code epoll}, {@code io_uring} or {@code nio}.
  */
 public final class FloorServer {
   private static final DateTimeFormatter TIME =
@@ -60,12 +68,17 @@ public final class FloorServer {
       this.executor = executor;
     }
 
-    void write(List<Channel> to, ByteBuf shared) {
-      for (int i = 0, n = to.size(); i < n; i++) {
-        Channel ch = to.get(i);
-        if (ch.isWritable()) {
-          ch.writeAndFlush(new TextWebSocketFrame(shared.retainedDuplicate()), ch.voidPromise());
+    /** Writes one reference of the frame to each writable channel; releases the caller's reference after. */
+    void writeAndRelease(List<Channel> to, ByteBuf frame) {
+      try {
+        for (int i = 0, n = to.size(); i < n; i++) {
+          Channel ch = to.get(i);
+          if (ch.isWritable()) {
+            ch.writeAndFlush(frame.retainedDuplicate(), ch.voidPromise());
+          }
         }
+      } finally {
+        frame.release();
       }
     }
   }
@@ -84,16 +97,37 @@ public final class FloorServer {
     int port = Integer.parseInt(env("HTTP_PORT", "8080"));
     long period = Long.parseLong(env("TICK_PERIOD_MS", "1000"));
     int threads = Integer.parseInt(env("FLOOR_THREADS", String.valueOf(Runtime.getRuntime().availableProcessors())));
-    boolean epoll = env("FLOOR_TRANSPORT", "nio").equals("epoll");
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
-        epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+    String transport = env("FLOOR_TRANSPORT", "auto");
+    if (transport.equals("auto")) {
+      transport = Epoll.isAvailable() ? "epoll" : "nio";
+    }
+    IoHandlerFactory io;
+    Class<? extends ServerChannel> serverChannel;
+    switch (transport) {
+      case "epoll" -> {
+        Epoll.ensureAvailability();
+        io = EpollIoHandler.newFactory();
+        serverChannel = EpollServerSocketChannel.class;
+      }
+      case "io_uring" -> {
+        IoUring.ensureAvailability();
+        io = IoUringIoHandler.newFactory();
+        serverChannel = IoUringServerSocketChannel.class;
+      }
+      case "nio" -> {
+        io = NioIoHandler.newFactory();
+        serverChannel = NioServerSocketChannel.class;
+      }
+      default -> throw new IllegalArgumentException("FLOOR_TRANSPORT is auto, epoll, io_uring or nio, not " + transport);
+    }
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, io);
     FloorServer floor = new FloorServer(group, period);
     WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
         .websocketPath("/ws").checkStartsWith(true).handleCloseFrames(true)
         .decoderConfig(WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(65536).build())
         .build();
     Channel server = new ServerBootstrap().group(group)
-        .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+        .channel(serverChannel)
         .option(ChannelOption.SO_BACKLOG, 4096)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -105,7 +139,7 @@ public final class FloorServer {
         })
         .bind(port).sync().channel();
     floor.scheduleTick(group.next());
-    System.out.println("floor listening on " + server.localAddress() + " transport=" + (epoll ? "epoll" : "nio")
+    System.out.println("floor listening on " + server.localAddress() + " transport=" + transport
         + " threads=" + threads);
     server.closeFuture().sync();
   }
@@ -126,22 +160,42 @@ public final class FloorServer {
   }
 
   private void tick() {
-    long ts = Math.max(System.currentTimeMillis(), lastTs + 1);
+    // the boundary last passed, as socket-push stamps its ticks: latency is counted from it, timer lateness included
+    long now = System.currentTimeMillis();
+    long ts = Math.max(now - now % periodMs, lastTs + 1);
     lastTs = ts;
-    String json = "{\"time\":\"" + TIME.format(Instant.ofEpochMilli(ts)) + "\",\"ts\":" + ts + "}";
-    ByteBuf shared = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(json.getBytes(StandardCharsets.UTF_8)));
+    ByteBuf frame = textFrame("{\"time\":\"" + TIME.format(Instant.ofEpochMilli(ts)) + "\",\"ts\":" + ts + "}");
     for (Loop loop : loops.values()) {
-      loop.executor.execute(() -> loop.write(loop.time, shared));
+      frame.retain();
+      loop.executor.execute(() -> loop.writeAndRelease(loop.time, frame));
     }
+    frame.release();
   }
 
-  private void broadcast(Loop own, ByteBuf shared) {
-    own.write(own.bench, shared);
+  /** A whole final text frame, unmasked as a server's are, in a direct buffer: written as is to every channel. */
+  static ByteBuf textFrame(String text) {
+    byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+    ByteBuf frame = ByteBufAllocator.DEFAULT.directBuffer(payload.length + 4);
+    frame.writeByte(0x81);
+    if (payload.length < 126) {
+      frame.writeByte(payload.length);
+    } else {
+      frame.writeByte(126).writeShort(payload.length); // the floor's messages stay below 64 KiB
+    }
+    return frame.writeBytes(payload);
+  }
+
+  /** Every loop writes the frame to its own /ws/bench channels; the frame is released once all have. */
+  private void broadcast(Loop own, ByteBuf frame) {
     for (Loop loop : loops.values()) {
-      if (loop != own) {
-        loop.executor.execute(() -> loop.write(loop.bench, shared));
+      frame.retain();
+      if (loop == own) {
+        loop.writeAndRelease(loop.bench, frame);
+      } else {
+        loop.executor.execute(() -> loop.writeAndRelease(loop.bench, frame));
       }
     }
+    frame.release();
   }
 
   private final class Frames extends SimpleChannelInboundHandler<WebSocketFrame> {
@@ -209,8 +263,7 @@ public final class FloorServer {
       if (text.contains("\"type\":\"echo\"")) {
         ctx.write(new TextWebSocketFrame("{\"type\":\"echo\",\"payload\":" + payload + "}"), ctx.voidPromise());
       } else if (text.contains("\"type\":\"broadcast\"")) {
-        byte[] bytes = ("{\"type\":\"broadcast\",\"payload\":" + payload + "}").getBytes(StandardCharsets.UTF_8);
-        broadcast(loop, Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(bytes)));
+        broadcast(loop, textFrame("{\"type\":\"broadcast\",\"payload\":" + payload + "}"));
         ctx.write(new TextWebSocketFrame("{\"type\":\"broadcastResult\",\"payload\":" + payload
             + ",\"listenerCount\":" + benchCount.get() + "}"), ctx.voidPromise());
       }

@@ -90,6 +90,9 @@ final class SoakBench {
     if (opts.containsKey("server-pid")) {
       server = ServerUnderTest.attach(List.of(Long.parseLong(opts.get("server-pid"))), port);
     } else {
+      if (!opt("server", "ours").equals("ours")) {
+        throw new IllegalArgumentException("soak runs against socket-push (--server ours, or --server-pid): it needs /ws and /api/stats");
+      }
       log = new File("target/bench/" + opt("server", "ours") + "-soak.log");
       log.getParentFile().mkdirs();
       server = ServerUnderTest.start(opt("server", "ours"), port, opt("heap", "2g"), 1000, opts.get("jfr"), log,
