@@ -97,6 +97,22 @@ class SocketBoundsTest {
   }
 
   @Test
+  void aLongStringIdIsRefusedWithoutBeingRepeated(Vertx vertx, VertxTestContext ctx) {
+    String id = "i".repeat(60 * 1024);
+    TestService.start(vertx).compose(service -> service.connect("/ws")).compose(ws -> {
+      Promise<String> reply = Promise.promise();
+      ws.textMessageHandler(reply::tryComplete);
+      ws.writeTextMessage(new JsonObject().put("id", id).put("op", "presence").put("channel", "chat:x").encode());
+      return reply.future();
+    }).onComplete(ctx.succeeding(text -> ctx.verify(() -> {
+      JsonObject reply = new JsonObject(text);
+      assertEquals(107, reply.getJsonObject("error").getInteger("code"), text);
+      assertTrue(text.length() < 200, "the reply repeats what was sent: " + text.length() + " characters");
+      ctx.completeNow();
+    })));
+  }
+
+  @Test
   void errorReplyQuotesAtMost64CharactersOfWhatTheClientSent(Vertx vertx, VertxTestContext ctx) {
     String op = "x".repeat(60 * 1024);
     TestService.start(vertx).compose(service -> service.connect("/ws")).compose(ws -> {

@@ -44,6 +44,8 @@ public final class ChannelConnection {
    * Publications of one connection waiting for their number: beyond, it is refused (111) at once. Keeps a
    * client that publishes faster than its channels' owners answer from queueing without bound.
    */
+  /** The longest string {@code id} a request may carry: each reply repeats it. */
+  static final int MAX_ID_LENGTH = 64;
   static final int MAX_IN_FLIGHT = 100;
   /** Not a member id: a publication waiting for the application is no owner's, so the next one waits behind it. */
   private static final String ASKING_THE_APPLICATION = "";
@@ -105,6 +107,10 @@ public final class ChannelConnection {
     Object id = request.getValue("id");
     if (!(id instanceof Number || id instanceof String)) {
       link.reply(error(null, new ChannelError(ChannelError.BAD_REQUEST, "every request needs an 'id' (a number or a string)")));
+      return;
+    }
+    if (id instanceof String text && text.length() > MAX_ID_LENGTH) { // every reply repeats it: never a client's megabyte
+      link.reply(error(null, new ChannelError(ChannelError.BAD_REQUEST, "an 'id' string is at most " + MAX_ID_LENGTH + " characters")));
       return;
     }
     Future<Reply> result;
