@@ -109,7 +109,7 @@ public final class ChannelConnection {
       link.reply(error(null, new ChannelError(ChannelError.BAD_REQUEST, "every request needs an 'id' (a number or a string)")));
       return;
     }
-    if (id instanceof String text && text.length() > MAX_ID_LENGTH) { // every reply repeats it: never a client's megabyte
+    if (id instanceof String idText && idText.length() > MAX_ID_LENGTH) { // every reply repeats it: never a client's megabyte
       link.reply(error(null, new ChannelError(ChannelError.BAD_REQUEST, "an 'id' string is at most " + MAX_ID_LENGTH + " characters")));
       return;
     }
