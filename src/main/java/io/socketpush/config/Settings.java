@@ -149,7 +149,7 @@ public final class Settings {
   public static final Setting<Integer> PROXY_TIMEOUT_MS = Setting.integer("proxy.timeoutMs", 3000, 10, 60_000,
       "a proxy call not answered in full within this long is refused (connect: HTTP 502; subscribe, publish: error 100)");
   public static final Setting<String> PROXY_HEADERS = Setting.text("proxy.headers", "Cookie,Authorization",
-      "comma-separated names of the original request's headers passed on to the application (the session cookie, for example)");
+      "comma-separated names of the original request's headers passed on to the application whole, or of cookies passed on alone (e.g. sessionid: that cookie and not the others)");
   public static final Setting<Integer> PROXY_MAX_IN_FLIGHT = Setting.integer("proxy.maxInFlight", 256, 1, 100_000,
       "proxy calls this node makes at once; beyond, a connection is refused with 503 and a request with error 100, so a slow application cannot pile up sockets");
 

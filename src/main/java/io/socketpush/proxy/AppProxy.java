@@ -12,6 +12,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -19,6 +20,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -98,6 +100,43 @@ public final class AppProxy {
     return config;
   }
 
+  /**
+   * Puts on {@code options} what {@code proxy.headers} lets through: each name is a request header,
+   * passed on whole, or else the name of a cookie, passed on alone in a {@code Cookie} header (so
+   * {@code sessionid} passes the session and not the other cookies of the application's domain).
+   */
+  private void passOn(MultiMap headers, RequestOptions options) {
+    if (headers == null) {
+      return;
+    }
+    List<String> cookies = new ArrayList<>();
+    for (String name : config.headers()) {
+      if (headers.contains(name)) {
+        options.putHeader(name, List.<CharSequence>copyOf(headers.getAll(name)));
+      } else {
+        for (String header : headers.getAll(HttpHeaders.COOKIE)) {
+          cookies.addAll(cookiesNamed(header, name));
+        }
+      }
+    }
+    if (!cookies.isEmpty() && !options.getHeaders().contains(HttpHeaders.COOKIE)) {
+      options.putHeader(HttpHeaders.COOKIE, String.join("; ", cookies));
+    }
+  }
+
+  /** The {@code name=value} pairs of a Cookie header whose name is exactly {@code name}, as sent. */
+  static List<String> cookiesNamed(String header, String name) {
+    List<String> found = new ArrayList<>();
+    for (String pair : header.split(";")) {
+      String cookie = pair.trim();
+      int eq = cookie.indexOf('=');
+      if (eq > 0 && cookie.substring(0, eq).trim().equals(name)) {
+        found.add(cookie);
+      }
+    }
+    return found;
+  }
+
   /** Whether the application is asked about this kind of thing. */
   public boolean asks(Kind kind) {
     return !url(kind).isEmpty();
@@ -126,11 +165,7 @@ public final class AppProxy {
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url(kind))
         .setConnectTimeout(config.timeoutMs()).setIdleTimeout(config.timeoutMs())
         .putHeader("Content-Type", "application/json").putHeader("Accept", "application/json");
-    for (String name : config.headers()) {
-      if (headers != null && headers.contains(name)) {
-        options.putHeader(name, List.<CharSequence>copyOf(headers.getAll(name)));
-      }
-    }
+    passOn(headers, options);
     client.request(options).onComplete(opened -> {
       if (opened.failed()) {
         fail(answer, kind, clientId, Outcome.UNREACHABLE, opened.cause().toString());

@@ -158,6 +158,20 @@ class ConnectProxyTest {
   }
 
   @Test
+  void aCookieNamedInProxyHeadersIsPassedOnAloneAndTheOthersAreNot(Vertx vertx) {
+    start(vertx, new JsonObject().put("headers", "sessionid, Authorization"));
+    app.json("/connect", new JsonObject().put("result", new JsonObject().put("user", "42")));
+    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(TestService.HOST).setPort(service.port())
+        .setURI("/ws").addHeader("Cookie", "theme=dark; sessionid=abc123; csrftoken=xyz")
+        .addHeader("Authorization", "Session abc123");
+    client(options).subscribe("user:42");
+
+    StubApp.Asked asked = app.asked().get(0);
+    assertEquals("sessionid=abc123", asked.headers().get("Cookie"), "only the named cookie, as it was sent");
+    assertEquals("Session abc123", asked.headers().get("Authorization"), "a named header passes whole");
+  }
+
+  @Test
   void theChannelsTheApplicationNamesAreSubscribedAtOnce(Vertx vertx) throws Exception {
     start(vertx, new JsonObject().put("channels", new JsonObject().put("apiKey", "k")));
     app.json("/connect", new JsonObject().put("result", new JsonObject().put("user", "7")
