@@ -193,22 +193,45 @@ $('publish-form').addEventListener('submit', async e => {
   }
 });
 
-$('user-form').addEventListener('submit', async e => {
-  e.preventDefault();
-  const user = $('user-name').value.trim(), view = $('user-view');
-  view.replaceChildren();
+// a member by the start of its id and, once the overview has named it, its address
+function memberName(id) {
+  const known = previous.get(id);
+  return id.slice(0, 8) + (known ? ' · ' + known.address : '');
+}
+
+async function showUser(user) {
+  $('user-view').hidden = false;
+  $('user-title').textContent = user;
+  $('user-result').textContent = '';
+  const rows = $('user-connections').tBodies[0];
   try {
-    const overview = await api('GET', '/admin/api/overview');
-    const found = [];
-    for (const c of overview.channels) {
-      const answer = await api('GET', '/admin/api/channels/' + encodeURIComponent(c.channel));
-      (answer.presence.clients || []).filter(p => p.user === user)
-        .forEach(p => found.push(c.channel + ': ' + (p.name || 'anonymous') + ' · ' + p.client + (p.node ? ' on member ' + String(p.node).slice(0, 8) : '')));
-    }
-    found.forEach(f => item(view, f));
-    if (!found.length) item(view, 'not in the presence of the busiest channels');
+    const u = await api('GET', '/admin/api/users/' + encodeURIComponent(user));
+    rows.replaceChildren(...u.connections.map(c => {
+      const tr = document.createElement('tr');
+      tr.append(cell(memberName(c.member)), cell(c.transport), cell(c.client), cell(c.remote || '—'), cell(duration(c.connectedForMs)));
+      return tr;
+    }));
+    $('user-count').textContent = u.count === 0 ? 'no connection' : u.count + (u.count === 1 ? ' connection' : ' connections')
+      + (u.truncated ? ', ' + u.connections.length + ' shown' : '');
   } catch (x) {
-    item(view, x.message);
+    rows.replaceChildren();
+    $('user-count').textContent = x.message;
+  }
+}
+
+$('user-form').addEventListener('submit', e => { e.preventDefault(); showUser($('user-name').value.trim()); });
+
+$('user-disconnect').addEventListener('click', async () => {
+  const user = $('user-title').textContent, button = $('user-disconnect');
+  button.disabled = true;
+  try {
+    const answer = await api('POST', '/admin/api/users/' + encodeURIComponent(user) + '/disconnect');
+    await showUser(user);
+    $('user-result').textContent = 'disconnected ' + answer.disconnected;
+  } catch (x) {
+    $('user-result').textContent = 'not disconnected: ' + x.message;
+  } finally {
+    button.disabled = false;
   }
 });
 

@@ -50,31 +50,34 @@ public final class AdminConsole {
   private final byte[] passwordDigest;
   private final boolean tls;
   private final ChannelService channels;
+  private final UserControl users;
   private final LoginThrottle throttle;
   private final MemberReport report;
   private final InstantSource clock;
   private final SecureRandom random = new SecureRandom();
 
-  private AdminConsole(Vertx vertx, String password, boolean tls, ChannelService channels, PushStats stats,
+  private AdminConsole(Vertx vertx, String password, boolean tls, ChannelService channels, UserControl users, PushStats stats,
                        LoginThrottle throttle, InstantSource clock, long startedAtMs, Supplier<String> httpAddress) {
     this.vertx = vertx;
     this.clock = clock;
     this.passwordDigest = sha256(password);
     this.tls = tls;
     this.channels = channels;
+    this.users = users;
     this.throttle = throttle;
     this.report = new MemberReport(channels.nodes().localId(), stats, clock, startedAtMs, httpAddress);
   }
 
   /** The console, or null when it is off (no admin password nor API key configured). */
-  public static AdminConsole create(Vertx vertx, ServiceConfig config, ChannelService channels, PushStats stats,
+  public static AdminConsole create(Vertx vertx, ServiceConfig config, ChannelService channels, UserControl users, PushStats stats,
                                     LoginThrottle throttle, InstantSource clock, long startedAtMs,
                                     Supplier<String> httpAddress) {
     String password = !config.adminPassword().isEmpty() ? config.adminPassword() : config.channels().apiKey();
     if (password.isEmpty()) {
       return null;
     }
-    return new AdminConsole(vertx, password, config.security().tls(), channels, stats, throttle, clock, startedAtMs, httpAddress);
+    return new AdminConsole(vertx, password, config.security().tls(), channels, users, stats, throttle, clock, startedAtMs,
+        httpAddress);
   }
 
   /**
@@ -113,6 +116,8 @@ public final class AdminConsole {
     router.get("/admin/api/overview").handler(this::overview);
     router.get("/admin/api/channels/:name").handler(this::channel);
     router.post("/admin/api/channels/:name").handler(this::publish);
+    router.get("/admin/api/users/:user").handler(this::user);
+    router.post("/admin/api/users/:user/disconnect").handler(this::disconnect);
     router.get("/admin/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars").setCachingEnabled(true));
     router.get("/admin/*").handler(StaticHandler.create("admin").setCachingEnabled(false));
   }
@@ -221,6 +226,27 @@ public final class AdminConsole {
     }
     channels.publishJson(name, body, null, true)
         .onSuccess(appended -> ctx.json(new JsonObject().put("channel", name).put("seq", appended.seq())))
+        .onFailure(e -> failed(ctx, e));
+  }
+
+  /** A user's connections on every member. */
+  private void user(RoutingContext ctx) {
+    users.connections(ctx.pathParam("user")).onSuccess(ctx::json).onFailure(e -> failed(ctx, e));
+  }
+
+  /** Closes a user's connections on every member; the body, optional, is {@code {"code"?,"reason"?}}. */
+  private void disconnect(RoutingContext ctx) {
+    String user = ctx.pathParam("user");
+    String text = ctx.body().asString();
+    JsonObject body;
+    try {
+      body = text == null || text.isBlank() ? null : new JsonObject(text);
+    } catch (RuntimeException e) {
+      error(ctx, 400, "the body is {\"code\"?:4000-4999,\"reason\"?:…}");
+      return;
+    }
+    users.disconnect(user, body)
+        .onSuccess(count -> ctx.json(new JsonObject().put("user", user).put("disconnected", count)))
         .onFailure(e -> failed(ctx, e));
   }
 

@@ -93,7 +93,7 @@ public final class HttpVerticle extends VerticleBase {
     }
     Failures failures = new Failures(node.stats());
     deadlines = new RequestDeadlines(vertx, config.limits(), node.pendingRequests(), node.stats(), node.clock());
-    AdminConsole admin = AdminConsole.create(vertx, config, node.channels(), node.stats(), node.adminLogins(),
+    AdminConsole admin = AdminConsole.create(vertx, config, node.channels(), node.users(), node.stats(), node.adminLogins(),
         node.clock(), node.startedAtMs(), () -> config.http().host() + ":" + (server == null ? port : server.actualPort()));
     if (admin != null) {
       admin.answerMembers();
@@ -104,7 +104,7 @@ public final class HttpVerticle extends VerticleBase {
         .webSocketHandshakeHandler(this::handshake);
     sessions.start();
     transports.start();
-    usersRemoved = node.users().add(this::closeUser);
+    usersRemoved = node.users().add(this::closeUser, this::listUser);
     deadlines.start();
     return Future.join(fanOut.start(), channelFanOut.start(), server.listen(port, config.http().host()));
   }
@@ -130,6 +130,18 @@ public final class HttpVerticle extends VerticleBase {
   private Future<Integer> closeUser(String user, short code, String reason) {
     Promise<Integer> done = Promise.promise();
     context.runOnContext(v -> done.complete(sessions.closeUser(user, code, reason) + transports.closeUser(user, code, reason)));
+    return done.future();
+  }
+
+  /** Lists a user's connections on this event loop, every transport: at most {@code limit}, and how many. */
+  private Future<Users.Listing> listUser(String user, int limit) {
+    Promise<Users.Listing> done = Promise.promise();
+    context.runOnContext(v -> {
+      Users.Listing found = new Users.Listing(limit);
+      sessions.connectionsOf(user, found);
+      transports.connectionsOf(user, found);
+      done.complete(found);
+    });
     return done.future();
   }
 

@@ -41,7 +41,7 @@ public final class NodeState {
     this.stats = new PushStats(registry, channelLabel);
     this.channels = channels.apply(stats);
     this.handshakes = handshakes;
-    this.users = new Users(this.channels.nodes());
+    this.users = new Users(this.channels.nodes(), clock);
     this.pendingRequests = new PendingRequests(limits.pendingRequestsPerIp());
     this.apiPublishesPerIp = new RatePerKey(limits.apiPublishesPerSecondPerIp(), clock);
     this.apiPublishesPerKey = new RatePerKey(limits.apiPublishesPerSecondPerKey(), clock);

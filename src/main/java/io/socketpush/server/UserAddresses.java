@@ -19,4 +19,11 @@ public final class UserAddresses {
    * {@code {"count":N}}, the connections of the user this member closed.
    */
   public static final String NODE_DISCONNECT = "socket-push.node.disconnect";
+
+  /**
+   * Per-member question ({@code socket-push.node.connections.<nodeId>}): body {@code {"user":"42"}}, reply
+   * {@code {"connections":[{"member","client","transport","remote","openedAt","connectedForMs"}],"count":N}}: the
+   * user's connections on this member, at most 100 of them, and how many it holds. Asked by the admin console.
+   */
+  public static final String NODE_CONNECTIONS = "socket-push.node.connections";
 }

@@ -9,12 +9,14 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * The users' event-bus API of one member: {@link UserAddresses#USERS_DISCONNECT} for other services, and this
- * member's answer to {@link UserAddresses#NODE_DISCONNECT}. One instance per node.
+ * member's answers to {@link UserAddresses#NODE_DISCONNECT} and {@link UserAddresses#NODE_CONNECTIONS}. One instance
+ * per node.
  */
 public final class UsersVerticle extends VerticleBase {
   private final Users users;
   private MessageConsumer<JsonObject> disconnect;
   private MessageConsumer<JsonObject> answer;
+  private MessageConsumer<JsonObject> connections;
 
   public UsersVerticle(NodeState node) {
     this.users = node.users();
@@ -23,13 +25,14 @@ public final class UsersVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     answer = users.answer();
+    connections = users.answerConnections();
     disconnect = vertx.eventBus().consumer(UserAddresses.USERS_DISCONNECT, this::disconnect);
-    return Future.join(answer.completion(), disconnect.completion());
+    return Future.join(answer.completion(), connections.completion(), disconnect.completion());
   }
 
   @Override
   public Future<?> stop() {
-    return Future.join(answer.unregister(), disconnect.unregister());
+    return Future.join(answer.unregister(), connections.unregister(), disconnect.unregister());
   }
 
   private void disconnect(Message<JsonObject> message) {

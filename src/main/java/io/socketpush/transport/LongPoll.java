@@ -4,6 +4,7 @@ import io.socketpush.core.EndpointMeters;
 import io.socketpush.core.Hub;
 import io.socketpush.core.Publication;
 import io.socketpush.core.Subscriber;
+import io.socketpush.core.UserConnection;
 import io.socketpush.time.TickFanOut;
 import io.socketpush.security.HandshakePolicy;
 import io.vertx.core.Future;
@@ -18,6 +19,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * {@code GET /api/time/next?after=<ts>}: long-polling, for clients that can neither keep a WebSocket nor
@@ -117,6 +119,15 @@ final class LongPoll {
       }
     }
     return answered;
+  }
+
+  /** Hands each held request of a user to {@code found}. */
+  void connectionsOf(String user, Consumer<UserConnection> found) {
+    for (Held h : held) {
+      if (h.admission.principal() != null && user.equals(h.admission.principal().subject())) {
+        found.accept(UserConnection.of(h.admission.client(), meters.name(), h.request.remoteAddress(), h.deadlineMs - timeoutMs));
+      }
+    }
   }
 
   /** The latest tick if it is newer than {@code after} (-1: the client has none), else null. */

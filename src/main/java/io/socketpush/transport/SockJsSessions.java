@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.socketpush.config.ServiceConfig;
 import io.socketpush.core.EndpointMeters;
 import io.socketpush.core.PushStats;
+import io.socketpush.core.UserConnection;
 import io.socketpush.security.HandshakePolicy;
 import io.socketpush.security.TokenAuthenticator;
 import io.socketpush.security.Refusal;
@@ -30,6 +31,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -131,6 +133,15 @@ final class SockJsSessions {
       }
     }
     return closing;
+  }
+
+  /** Hands each admitted session of a user to {@code found}. */
+  void connectionsOf(String user, Consumer<UserConnection> found) {
+    for (Session session : sessions) {
+      if (user.equals(session.subject())) {
+        found.accept(UserConnection.of(session.client(), meters.name(), session.socket.remoteAddress(), session.openedAtMs));
+      }
+    }
   }
 
   private void checkRequest(RoutingContext ctx) {

@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.socketpush.config.ServiceConfig;
 import io.socketpush.core.EndpointMeters;
 import io.socketpush.core.PushStats;
+import io.socketpush.core.UserConnection;
 import io.socketpush.security.HandshakePolicy;
 import io.socketpush.security.Refusal;
 import io.vertx.core.Future;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Server-Sent Events streams, for browsers whose network lets no WebSocket through: what every stream
@@ -141,6 +143,15 @@ final class SseStreams {
       }
     }
     return ended;
+  }
+
+  /** Hands each open stream of a user to {@code found}. */
+  void connectionsOf(String user, Consumer<UserConnection> found) {
+    for (Stream stream : streams) {
+      if (user.equals(stream.subject())) {
+        found.accept(UserConnection.of(stream.client(), stream.meters.name(), stream.request.remoteAddress(), stream.openedAtMs));
+      }
+    }
   }
 
   /** The {@code Last-Event-ID} header an EventSource sends when it reconnects, or {@code ?lastEventId=} for a new one; null if neither. */

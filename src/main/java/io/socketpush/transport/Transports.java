@@ -1,6 +1,7 @@
 package io.socketpush.transport;
 
 import io.socketpush.core.PushStats;
+import io.socketpush.core.UserConnection;
 import io.socketpush.security.HandshakePolicy;
 import io.socketpush.channel.ChannelFanOut;
 import io.socketpush.config.ServiceConfig;
@@ -15,6 +16,7 @@ import io.vertx.ext.web.Router;
 import java.time.InstantSource;
 import java.util.regex.Pattern;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 
 /**
  * The ticks and the channels over every transport besides the WebSocket paths {@code /ws/time} and
@@ -112,6 +114,17 @@ public final class Transports {
   public int closeUser(String user, short code, String reason) {
     return sse.closeUser(user, code) + sockJsTime.closeUser(user, code, reason) + sockJsChannels.closeUser(user, code, reason)
         + longPoll.closeUser(user);
+  }
+
+  /**
+   * Hands each SSE stream, SockJS session and held long-poll of a user to {@code found} (SockJS over WebSocket
+   * is listed with the instance's sockets). Call on the instance's event loop.
+   */
+  public void connectionsOf(String user, Consumer<UserConnection> found) {
+    sse.connectionsOf(user, found);
+    sockJsTime.connectionsOf(user, found);
+    sockJsChannels.connectionsOf(user, found);
+    longPoll.connectionsOf(user, found);
   }
 
   public void stop() {

@@ -3,6 +3,7 @@ package io.socketpush.ws;
 import io.socketpush.internal.DirectWrites;
 import io.socketpush.config.WebSocketConfig;
 import io.socketpush.core.PushStats;
+import io.socketpush.core.UserConnection;
 import io.socketpush.security.HandshakePolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The open sockets of one event loop, and the one timer that looks after all of them (keep-alive
@@ -87,6 +89,19 @@ public final class SessionRegistry {
       }
     }
     return closing;
+  }
+
+  /**
+   * Hands each socket of a user to {@code found}, but not those being closed: a console that just disconnected
+   * the user lists what is left. Call on this registry's event loop.
+   */
+  public void connectionsOf(String user, Consumer<UserConnection> found) {
+    for (WsSession session : sessions) {
+      if (user.equals(session.subject()) && !session.closing()) {
+        found.accept(UserConnection.of(session.client(), session.endpointName(), session.socket().remoteAddress(),
+            session.openedAtMs()));
+      }
+    }
   }
 
   private void sweep() {

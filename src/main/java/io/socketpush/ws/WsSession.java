@@ -148,6 +148,16 @@ public final class WsSession implements Subscriber {
     return subject;
   }
 
+  /** Whether the server has begun closing it (it stays registered until the close handshake ends). */
+  public boolean closing() {
+    return closeCode != 0;
+  }
+
+  /** When the socket was accepted, on the node's clock. */
+  public long openedAtMs() {
+    return openedAtMs;
+  }
+
   /** Writes a client's frame back unchanged: same type, same fragmentation, same bytes. */
   public void echo(WebSocketFrame frame) {
     ByteBuf payload = Frames.payload(frame);

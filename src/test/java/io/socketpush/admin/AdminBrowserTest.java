@@ -1,10 +1,16 @@
 package io.socketpush.admin;
 
+import io.socketpush.Await;
 import io.socketpush.HeadlessChromium;
 import io.socketpush.TestService;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
@@ -37,21 +43,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The admin console in headless Chromium: it logs in, sees the live numbers move as sockets open and ticks
  * flow, publishes into a channel and sees the publication reach a WebSocket subscriber; a POST without the
- * CSRF token is refused, and a wrong password is refused and slows the next try down.
+ * CSRF token is refused, and a wrong password is refused and slows the next try down. It finds a user's
+ * connection and disconnects it with one click.
  * Skipped like BrowserTest where Chromium is missing, except on CI. {@code -Dadmin.screenshot=file.png} keeps
- * screenshots (file-desktop.png, file-phone.png, file-channel.png).
+ * screenshots (file-desktop.png, file-phone.png, file-channel.png, file-user.png).
  */
 @ExtendWith(VertxExtension.class)
 class AdminBrowserTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
   private static final String PASSWORD = "correct horse battery staple";
+  private static final String SECRET = "admin-browser-test-secret-long-enough";
 
   private TestService service;
   private HeadlessChromium chromium;
 
   @BeforeEach
   void start(Vertx vertx, VertxTestContext ctx) {
-    TestService.start(vertx, new JsonObject().put("admin", new JsonObject().put("password", PASSWORD)))
+    TestService.start(vertx, new JsonObject().put("admin", new JsonObject().put("password", PASSWORD))
+            .put("security", new JsonObject().put("jwt", new JsonObject().put("secret", SECRET))))
         .onComplete(ctx.succeeding(s -> {
           service = s;
           ctx.completeNow();
@@ -116,6 +125,42 @@ class AdminBrowserTest {
     screenshot(driver, "channel");
     clock.close();
     subscriber.close();
+  }
+
+  @Test
+  void findsAUsersConnectionAndDisconnectsItWithOneClick(Vertx vertx) throws Exception {
+    HeadlessChromium.require("AdminBrowserTest");
+    JWTAuth jwt = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)));
+    WebSocket ada = Await.result(service.connect("/ws?token=" + jwt.generateToken(new JsonObject().put("sub", "ada"),
+        new JWTOptions().setExpiresInSeconds(300))), 10);
+    WebSocket bob = Await.result(service.connect("/ws?token=" + jwt.generateToken(new JsonObject().put("sub", "bob"),
+        new JWTOptions().setExpiresInSeconds(300))), 10);
+    Promise<Short> adaClosed = Promise.promise();
+    ada.closeHandler(v -> adaClosed.tryComplete(ada.closeStatusCode()));
+
+    chromium = HeadlessChromium.start(WAIT);
+    ChromeDriver driver = chromium.driver();
+    WebDriverWait wait = new WebDriverWait(driver, WAIT);
+    driver.get(service.url("/admin/"));
+    wait.until(d -> d.findElement(By.id("login")).isDisplayed());
+    driver.findElement(By.id("password")).sendKeys(PASSWORD);
+    driver.findElement(By.id("login-button")).click();
+    wait.withMessage("the console, live").until(d -> d.findElement(By.id("status")).getText().startsWith("live"));
+
+    driver.findElement(By.id("user-name")).sendKeys("ada");
+    driver.findElement(By.cssSelector("#user-form button")).click();
+    wait.withMessage("ada's one connection").until(d -> text(d, "user-count").equals("1 connection"));
+    String row = driver.findElement(By.cssSelector("#user-connections tbody tr")).getText();
+    assertTrue(row.startsWith("local") && row.contains("channels") && row.contains("127.0.0.1"), row);
+    driver.executeScript("document.getElementById('user-view').scrollIntoView();");
+    screenshot(driver, "user");
+
+    driver.findElement(By.id("user-disconnect")).click();
+    wait.withMessage("the result of the click").until(d -> text(d, "user-result").equals("disconnected 1"));
+    assertEquals((short) 4000, Await.result(adaClosed.future(), 10), "ada's socket closed with the application's first code");
+    assertEquals("no connection", text(driver, "user-count"), "the list, asked again after the disconnect");
+    assertTrue(!bob.isClosed(), "bob stays connected");
+    bob.close();
   }
 
   @Test

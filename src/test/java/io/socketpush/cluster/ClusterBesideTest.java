@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -24,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Beside your app on three members: the connect proxy on each, one user's sockets on two members (a WebSocket on
  * each, an SSE stream on the second), the server API asked on the others reaching all of them (a personal
- * publication, the channels in use, a broadcast, the history, the disconnect).
+ * publication, the channels in use, a broadcast, the history, the disconnect), and the admin console on the third
+ * listing the user's connections with their members.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class ClusterBesideTest {
@@ -67,6 +70,28 @@ class ClusterBesideTest {
               .putHeader("X-API-Key", KEY).putHeader("Content-Type", "application/json"))
           .compose(req -> body == null ? req.send() : req.send(body))
           .compose(resp -> resp.body().map(b -> new TestService.Response(resp.statusCode(), b)))
+          .eventually(http::close);
+    }), 15);
+  }
+
+  /** Logs in to the admin console of a member (the password is the API key) and GETs one of its API's paths. */
+  private static JsonObject admin(TestCluster.Member member, String path) {
+    return Await.result(TestService.on(cluster.clientVertx, () -> {
+      var http = cluster.clientVertx.createHttpClient();
+      return http.request(new RequestOptions().setMethod(HttpMethod.POST).setHost(TestService.HOST).setPort(member.port())
+              .setURI("/admin/login").putHeader("Content-Type", "application/json"))
+          .compose(req -> req.send(new JsonObject().put("password", KEY).encode()))
+          .compose(login -> {
+            assertEquals(200, login.statusCode());
+            String session = login.cookies().get(0).split(";")[0];
+            return http.request(new RequestOptions().setHost(TestService.HOST).setPort(member.port()).setURI(path)
+                .putHeader("Cookie", session));
+          })
+          .compose(req -> req.send())
+          .compose(resp -> resp.body().map(b -> {
+            assertEquals(200, resp.statusCode(), b.toString());
+            return b.toJsonObject();
+          }))
           .eventually(http::close);
     }), 15);
   }
@@ -139,6 +164,16 @@ class ClusterBesideTest {
     assertEquals(2, history.getLong("seq"));
     assertEquals(List.of("shipped", "maintenance"), history.getJsonArray("publications").stream()
         .map(p -> ((JsonObject) p).getJsonObject("data").getString("text")).toList());
+
+    // the console on the third lists 42's three connections, each with the member that holds it
+    Map<String, Integer> ports = admin(third, "/admin/api/overview").getJsonArray("members").stream().map(m -> (JsonObject) m)
+        .collect(Collectors.toMap(m -> m.getString("id"), m -> Integer.parseInt(m.getString("address").replaceAll(".*:", ""))));
+    JsonObject listed42 = admin(third, "/admin/api/users/42");
+    assertEquals(3, listed42.getInteger("count"));
+    assertEquals(false, listed42.getBoolean("truncated"));
+    assertEquals(Map.of("channels@" + first.port(), 1L, "channels@" + second.port(), 1L, "sse-channels@" + second.port(), 1L),
+        listed42.getJsonArray("connections").stream().map(c -> (JsonObject) c)
+            .collect(Collectors.groupingBy(c -> c.getString("transport") + "@" + ports.get(c.getString("member")), Collectors.counting())));
 
     Promise<Short> phoneClosed = Promise.promise();
     Promise<Short> laptopClosed = Promise.promise();
