@@ -17,7 +17,9 @@ import io.vertx.ext.web.Session;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.SessionHandler;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.sstore.ClusteredSessionStore;
 import io.vertx.ext.web.sstore.LocalSessionStore;
+import io.vertx.ext.web.sstore.SessionStore;
 
 import java.time.InstantSource;
 import java.nio.charset.StandardCharsets;
@@ -42,6 +44,7 @@ public final class AdminConsole {
   static final String CSRF_HEADER = "X-CSRF-Token";
   private static final String SESSION_ADMIN = "admin";
   private static final String SESSION_CSRF = "csrf";
+  private static final String SESSIONS_MAP = "socket-push.admin.sessions";
   private static final long ASK_TIMEOUT_MS = 900; // the page asks once a second
   private static final int BUSIEST = 10;
   private static final int HISTORY = 20;
@@ -89,9 +92,12 @@ public final class AdminConsole {
   }
 
   public void mount(Router router) {
-    // sessions live in a local map of this Vert.x instance, shared by its event loops; over plain HTTP the
-    // browser would drop a Secure cookie, so the flag is set under TLS only (docs/operations.md)
-    SessionHandler sessions = SessionHandler.create(LocalSessionStore.create(vertx, "socket-push.admin.sessions"))
+    // in a cluster, sessions live in a cluster-wide map, so a balancer may send the console's next request to
+    // any member; standalone, in a local map shared by the event loops. Over plain HTTP the browser would drop
+    // a Secure cookie, so the flag is set under TLS only (docs/operations.md)
+    SessionStore store = vertx.isClustered()
+        ? ClusteredSessionStore.create(vertx, SESSIONS_MAP) : LocalSessionStore.create(vertx, SESSIONS_MAP);
+    SessionHandler sessions = SessionHandler.create(store)
         .setSessionCookieName("socketpush-admin").setSessionCookiePath("/admin")
         .setCookieHttpOnlyFlag(true).setCookieSameSite(CookieSameSite.STRICT).setCookieSecureFlag(tls)
         .setSessionTimeout(30 * 60_000L).setLazySession(true);
