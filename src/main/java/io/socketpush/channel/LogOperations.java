@@ -1,10 +1,14 @@
 package io.socketpush.channel;
 
+import com.hazelcast.config.SplitBrainProtectionConfig;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.HazelcastInstanceAware;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.DataSerializableFactory;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionException;
 
 import java.io.IOException;
 import java.util.Map;
@@ -34,7 +38,8 @@ final class LogOperations implements DataSerializableFactory {
   }
 
   /** Numbers a batch of publications of one channel; answers a {@link NumberedAnswer}. */
-  static final class AppendBatch implements EntryProcessor<String, ChannelLog, NumberedAnswer>, IdentifiedDataSerializable {
+  static final class AppendBatch
+      implements EntryProcessor<String, ChannelLog, NumberedAnswer>, IdentifiedDataSerializable, HazelcastInstanceAware {
     private String[] data;
     private long[] ts;
     private int historySize;
@@ -42,6 +47,8 @@ final class LogOperations implements DataSerializableFactory {
     /** The epoch of the log this batch went into: made by the owner if it created the log, given to the backup. */
     private String epoch;
     private boolean backup;
+    /** The member it runs on, given by Hazelcast before it runs; not sent. */
+    private transient HazelcastInstance member;
 
     AppendBatch() {
     }
@@ -55,6 +62,9 @@ final class LogOperations implements DataSerializableFactory {
 
     @Override
     public NumberedAnswer process(Map.Entry<String, ChannelLog> entry) {
+      if (!backup) {
+        refuseWithoutMajority();
+      }
       ChannelLog log = entry.getValue();
       if (log == null) {
         log = new ChannelLog(epoch != null ? epoch : ChannelLog.newEpoch(), ts[0]); // an epoch per log, not per publication
@@ -63,6 +73,28 @@ final class LogOperations implements DataSerializableFactory {
       long first = log.appendAll(data, ts, historySize, ttlMs);
       entry.setValue(log);
       return backup ? null : new NumberedAnswer(log.epoch(), first, log.interested(ts[ts.length - 1]));
+    }
+
+    /**
+     * Refuses to number anything while this member sees fewer members than the logs' quorum, read from the
+     * member list at the moment it runs, on the partition thread. Hazelcast's own split-brain protection,
+     * checked before, follows membership events and so lags the list; and when a member leaves the list the
+     * partition table drops its backups, after which a write has no backup to wait for. Checked here, a member
+     * cut off alone cannot number a publication with a single copy in that moment (docs/partitions.md, gap 1).
+     */
+    private void refuseWithoutMajority() {
+      if (member == null) {
+        return;
+      }
+      SplitBrainProtectionConfig quorum = member.getConfig().getSplitBrainProtectionConfigs().get(HazelcastBackend.QUORUM);
+      if (quorum != null && quorum.isEnabled() && member.getCluster().getMembers().size() < quorum.getMinimumClusterSize()) {
+        throw new SplitBrainProtectionException("this member sees fewer than " + quorum.getMinimumClusterSize() + " members");
+      }
+    }
+
+    @Override
+    public void setHazelcastInstance(HazelcastInstance member) {
+      this.member = member;
     }
 
     @Override
