@@ -148,7 +148,7 @@ public final class Bench {
           .put("messages", w.sum.messages).put("expected", ticks * conns.size())
           .put("dups", w.sum.dups).put("backwards", w.sum.backwards).put("gaps", w.sum.gaps)
           .put("errors", w.sum.errors).put("disconnects", w.sum.disconnects).put("closedByServer", w.sum.closedByServer)
-          .put("firstError", w.sum.firstError)
+          .put("firstError", w.sum.firstError).put("pingsAnswered", w.sum.pings)
           .put("latencyMs", percentiles(w.sum.latency, 1000.0))
           .put("serverCpuUsPerMsg", w.serverUsPer(w.sum.messages)).put("clientCpuUsPerMsg", w.clientUsPer(w.sum.messages))
           .put("serverCpuPercent", round(100.0 * w.serverCpu / w.wallNanos, 1))

@@ -187,6 +187,7 @@ final class Conn extends ChannelInboundHandlerAdapter {
       }
       int opcode = b0 & 0x0f;
       if (opcode == 9) {
+        worker.pings++;
         byte[] payload = new byte[(int) len];
         in.getBytes(i + header, payload);
         send(maskedFrame(0xA, payload), true);

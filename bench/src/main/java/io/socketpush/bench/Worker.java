@@ -20,6 +20,8 @@ final class Worker {
   long closedByServer;
   long ready;
   long other;
+  /** pings the server sent, each answered with a pong */
+  long pings;
   /** broadcastResult whose listenerCount was not the number of sockets connected */
   long badCounts;
   String firstError;
@@ -31,6 +33,7 @@ final class Worker {
     backwards = 0;
     gaps = 0;
     other = 0;
+    pings = 0;
     badCounts = 0;
   }
 
@@ -46,6 +49,7 @@ final class Worker {
     closedByServer += w.closedByServer;
     ready += w.ready;
     other += w.other;
+    pings += w.pings;
     badCounts += w.badCounts;
     if (firstError == null) {
       firstError = w.firstError;
