@@ -25,8 +25,27 @@ public final class ChannelLog implements Serializable {
     }
   }
 
+  /**
+   * The most publication ids and keys a log remembers: at least a whole batch ({@link ChannelSequencer#MAX_BATCH}),
+   * so that a batch run again finds all of its own; about 110 bytes each with an id, 250 with a 64-character key.
+   */
+  static final int REMEMBERED_MAX = 512;
+
+  /** A publication's own id ({@link PublicationIds}), as the key of one the client gave no key. */
+  record OwnId(long node, long id) implements Serializable {
+  }
+
+  /** What the log remembers of a publication it numbered: its position, when it was sent, and its own id. */
+  record Remembered(long seq, long ts, long idNode, long id) implements Serializable {
+  }
+
   private final String epoch;
   private long top;
+  /**
+   * The recent publications' client keys (a String) or own ids ({@link OwnId}) → what they were given, oldest
+   * first: a repeated append is answered from here. Kept in the log, so the backup has it too.
+   */
+  private final LinkedHashMap<Object, Remembered> remembered = new LinkedHashMap<>();
   private long lastTs;
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
   /**
@@ -94,13 +113,52 @@ public final class ChannelLog implements Serializable {
     return top;
   }
 
-  /** Numbers and keeps a batch of publications in their order; returns the number of the first. */
-  long appendAll(String[] data, long[] ts, int historySize, long ttlMs) {
-    long first = top + 1;
+  /**
+   * Numbers and keeps a batch of publications in their order, except those the log remembers (by their
+   * client's key, or by their own id when they have none): those get the position they were given the first
+   * time, and are marked in {@code repeats} when they are a client's repeat (another publication with the
+   * same key) rather than this very append run again (Hazelcast retrying it: answered as the first time).
+   * Returns the position of each.
+   */
+  long[] appendAll(ChannelBackend.Batch batch, int historySize, long ttlMs, boolean[] repeats) {
+    String[] data = batch.data();
+    long[] ts = batch.ts();
+    long[] seqs = new long[data.length];
     for (int i = 0; i < data.length; i++) {
-      append(data[i], ts[i], historySize, ttlMs);
+      long id = batch.idFirst() + i;
+      String key = batch.keys()[i];
+      Object name = key != null ? key : new OwnId(batch.idNode(), id);
+      Remembered first = remembered.get(name);
+      if (first != null && first.ts() >= ts[i] - batch.windowMs()) {
+        seqs[i] = first.seq();
+        repeats[i] = first.idNode() != batch.idNode() || first.id() != id;
+        continue;
+      }
+      if (first != null) {
+        remembered.remove(name); // past the window: numbered again, remembered anew at the end
+      }
+      seqs[i] = append(data[i], ts[i], historySize, ttlMs);
+      remembered.put(name, new Remembered(seqs[i], ts[i], batch.idNode(), id));
     }
-    return first;
+    forgetRemembered(ts[ts.length - 1] - batch.windowMs());
+    return seqs;
+  }
+
+  /** Forgets the ids and keys over {@link #REMEMBERED_MAX} or older than {@code cutoffMs}, oldest first. */
+  private void forgetRemembered(long cutoffMs) {
+    var oldest = remembered.values().iterator();
+    while (oldest.hasNext()) {
+      Remembered r = oldest.next();
+      if (remembered.size() <= REMEMBERED_MAX && r.ts() >= cutoffMs) {
+        return;
+      }
+      oldest.remove();
+    }
+  }
+
+  /** How many publication ids and keys it remembers now. */
+  int rememberedCount() {
+    return remembered.size();
   }
 
   /** A member has subscribers now (generation {@code gen} of its interest in this channel). */
