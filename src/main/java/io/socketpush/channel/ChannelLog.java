@@ -26,24 +26,34 @@ public final class ChannelLog implements Serializable {
   }
 
   /**
-   * The most publication ids and keys a log remembers: at least a whole batch ({@link ChannelSequencer#MAX_BATCH}),
-   * so that a batch run again finds all of its own; about 110 bytes each with an id, 250 with a 64-character key.
+   * The most entries a log remembers: one per client key and one per batch it numbered, so at least the keys of
+   * its last 512 publications (and a whole batch, {@link ChannelSequencer#MAX_BATCH}, with its keys). About 130
+   * bytes an entry (a 64-character key: 180), so at most about 180 KB per channel: docs/limits.md.
    */
-  static final int REMEMBERED_MAX = 512;
+  static final int REMEMBERED_MAX = 1024;
 
-  /** A publication's own id ({@link PublicationIds}), as the key of one the client gave no key. */
+  /** A batch's own id ({@link PublicationIds}: that of its first publication). */
   record OwnId(long node, long id) implements Serializable {
   }
 
-  /** What the log remembers of a publication it numbered: its position, when it was sent, and its own id. */
-  record Remembered(long seq, long ts, long idNode, long id) implements Serializable {
+  /** What the log remembers of a batch or of a client's key, and since when (the publication's {@code ts}). */
+  sealed interface Remembered extends Serializable permits NumberedBatch, Keyed {
+    long ts();
+  }
+
+  /** A batch it numbered: its answer, given again if the same batch is run again. */
+  record NumberedBatch(long[] seqs, boolean[] repeats, long ts) implements Remembered {
+  }
+
+  /** A publication with a client's key: the position it was given. */
+  record Keyed(long seq, long ts) implements Remembered {
   }
 
   private final String epoch;
   private long top;
   /**
-   * The recent publications' client keys (a String) or own ids ({@link OwnId}) → what they were given, oldest
-   * first: a repeated append is answered from here. Kept in the log, so the backup has it too.
+   * The recent batches' own ids ({@link OwnId}) and publications' client keys (a String) → what they were given,
+   * oldest first: a repeated append is answered from here. Kept in the log, so the backup has it too.
    */
   private final LinkedHashMap<Object, Remembered> remembered = new LinkedHashMap<>();
   private long lastTs;
@@ -114,37 +124,45 @@ public final class ChannelLog implements Serializable {
   }
 
   /**
-   * Numbers and keeps a batch of publications in their order, except those the log remembers (by their
-   * client's key, or by their own id when they have none): those get the position they were given the first
-   * time, and are marked in {@code repeats} when they are a client's repeat (another publication with the
-   * same key) rather than this very append run again (Hazelcast retrying it: answered as the first time).
-   * Returns the position of each.
+   * Numbers and keeps a batch of publications in their order. A batch it numbered before (the same own id: Hazelcast
+   * ran the operation again) gets the same answer and appends nothing. A publication with a client's key that it
+   * remembers gets the position it was given the first time and is marked in {@code repeats} (not to be delivered
+   * again). Returns the position of each.
    */
   long[] appendAll(ChannelBackend.Batch batch, int historySize, long ttlMs, boolean[] repeats) {
     String[] data = batch.data();
     long[] ts = batch.ts();
+    long last = ts[ts.length - 1];
+    long cutoff = last - batch.windowMs();
+    OwnId own = new OwnId(batch.idNode(), batch.idFirst());
+    if (remembered.get(own) instanceof NumberedBatch again && again.ts() >= cutoff) {
+      if (again.repeats() != null) {
+        System.arraycopy(again.repeats(), 0, repeats, 0, repeats.length);
+      }
+      return again.seqs();
+    }
     long[] seqs = new long[data.length];
+    boolean anyRepeat = false;
     for (int i = 0; i < data.length; i++) {
-      long id = batch.idFirst() + i;
       String key = batch.keys()[i];
-      Object name = key != null ? key : new OwnId(batch.idNode(), id);
-      Remembered first = remembered.get(name);
-      if (first != null && first.ts() >= ts[i] - batch.windowMs()) {
+      if (key != null && remembered.get(key) instanceof Keyed first && first.ts() >= ts[i] - batch.windowMs()) {
         seqs[i] = first.seq();
-        repeats[i] = first.idNode() != batch.idNode() || first.id() != id;
+        repeats[i] = true;
+        anyRepeat = true;
         continue;
       }
-      if (first != null) {
-        remembered.remove(name); // past the window: numbered again, remembered anew at the end
-      }
       seqs[i] = append(data[i], ts[i], historySize, ttlMs);
-      remembered.put(name, new Remembered(seqs[i], ts[i], batch.idNode(), id));
+      if (key != null) {
+        remembered.remove(key); // one past the window is remembered anew, as the newest
+        remembered.put(key, new Keyed(seqs[i], ts[i]));
+      }
     }
-    forgetRemembered(ts[ts.length - 1] - batch.windowMs());
+    remembered.put(own, new NumberedBatch(seqs, anyRepeat ? repeats.clone() : null, last));
+    forgetRemembered(cutoff);
     return seqs;
   }
 
-  /** Forgets the ids and keys over {@link #REMEMBERED_MAX} or older than {@code cutoffMs}, oldest first. */
+  /** Forgets the batches and keys over {@link #REMEMBERED_MAX} or older than {@code cutoffMs}, oldest first. */
   private void forgetRemembered(long cutoffMs) {
     var oldest = remembered.values().iterator();
     while (oldest.hasNext()) {
@@ -156,7 +174,7 @@ public final class ChannelLog implements Serializable {
     }
   }
 
-  /** How many publication ids and keys it remembers now. */
+  /** How many batches and keys it remembers now. */
   int rememberedCount() {
     return remembered.size();
   }

@@ -138,7 +138,7 @@ public final class Settings {
   public static final Setting<Integer> CHANNELS_BATCH_MS = Setting.integer("channels.batchMs", 2, 0, 100,
       "in a cluster, how long a member gathers publications bound for one other member (to a channel's owner; to members with subscribers) before sending them as one message; 0: at the end of the event loop's pass");
   public static final Setting<Integer> CHANNELS_IDEMPOTENCY_WINDOW_MS = Setting.integer("channels.idempotencyWindowMs", 300_000, 1_000, 86_400_000,
-      "how long a channel's log remembers a publication's idempotency key (and its own id): a publish repeating it within this long, and within the last 512 publications of the channel, is answered with the first position and not published again");
+      "how long a channel's log remembers a publication's idempotency key (and the ids of the batches it numbered): a publish repeating a key within this long (and within the channel's last 512 keyed publications at least) is answered with the first seq and not published again");
 
   public static final Setting<String> PROXY_CONNECT_URL = Setting.custom("proxy.connectUrl", "",
       "URL of your application asked whether a connection without a token may open, and as which user (POST, JSON; see docs/beside-your-app.md); empty: not asked",

@@ -84,20 +84,34 @@ class LogOperationsTest {
   }
 
   @Test
-  void theRememberedIdsAreBoundedInCountAndTime() {
+  void theRememberedKeysAreBoundedInCountAndTime() {
     ChannelLog log = ChannelLog.fresh();
-    for (int i = 0; i < 3; i++) {
-      log.appendAll(batch(i * 400L, T0, new String[400]), 10, 60_000, new boolean[400]);
-    }
-    assertEquals(ChannelLog.REMEMBERED_MAX, log.rememberedCount(), "the last " + ChannelLog.REMEMBERED_MAX + " only");
     boolean[] repeats = new boolean[1];
-    long[] old = log.appendAll(batch(0, T0, new String[1]), 10, 60_000, repeats);
-    assertEquals(1201, old[0], "an id forgotten over the count is numbered again");
+    for (int i = 1; i <= 1100; i++) {
+      log.appendAll(batch(i, T0, "key-" + i), 10, 60_000, repeats);
+    }
+    assertEquals(ChannelLog.REMEMBERED_MAX, log.rememberedCount(), "a key and a batch per publication: the last 512 of each");
+    assertEquals(1100 - 511, log.appendAll(batch(5000, T0, "key-" + (1100 - 511)), 10, 60_000, repeats)[0],
+        "the 512th last key is still known");
+    assertTrue(repeats[0]);
+    repeats = new boolean[1];
+    assertEquals(1101, log.appendAll(batch(5001, T0, "key-1"), 10, 60_000, repeats)[0], "a key forgotten over the count is new");
+    assertFalse(repeats[0]);
 
-    log.appendAll(batch(5000, T0, "late"), 10, 60_000, repeats);
     long[] later = log.appendAll(batch(6000, T0 + WINDOW_MS + 1, new String[1]), 10, 60_000, repeats);
-    assertEquals(1, log.rememberedCount(), "everything older than the window is forgotten: " + later[0]);
-    assertEquals(1204, log.appendAll(batch(7000, T0 + WINDOW_MS + 2, "late"), 10, 60_000, repeats)[0],
+    assertEquals(1102, later[0]);
+    assertEquals(1, log.rememberedCount(), "everything older than the window is forgotten");
+    assertEquals(1103, log.appendAll(batch(7000, T0 + WINDOW_MS + 2, "key-1100"), 10, 60_000, repeats)[0],
         "a key past the window is a new publication");
+  }
+
+  @Test
+  void aWholeBatchRunAgainIsRecognisedByOneEntry() {
+    ChannelLog log = ChannelLog.fresh();
+    ChannelBackend.Batch big = batch(0, T0, new String[ChannelSequencer.MAX_BATCH]);
+    long[] first = log.appendAll(big, 10, 60_000, new boolean[ChannelSequencer.MAX_BATCH]);
+    assertEquals(1, log.rememberedCount(), "one entry for a batch without keys, whatever its size");
+    assertArrayEquals(first, log.appendAll(big, 10, 60_000, new boolean[ChannelSequencer.MAX_BATCH]));
+    assertEquals(ChannelSequencer.MAX_BATCH, log.top());
   }
 }
