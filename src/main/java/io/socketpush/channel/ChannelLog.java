@@ -27,8 +27,8 @@ public final class ChannelLog implements Serializable {
 
   /**
    * The most entries a log remembers: one per client key and one per batch it numbered, so at least the keys of
-   * its last 512 publications (and a whole batch, {@link ChannelSequencer#MAX_BATCH}, with its keys). About 130
-   * bytes an entry (a 64-character key: 180), so at most about 180 KB per channel: docs/limits.md.
+   * its last 512 publications (and a whole batch, {@link ChannelSequencer#MAX_BATCH}, with its keys). About 140
+   * bytes an entry (a 64-character key: 185), so at most about 190 KB per channel: docs/limits.md.
    */
   static final int REMEMBERED_MAX = 1024;
 
