@@ -1,5 +1,10 @@
 package io.socketpush.channel;
 
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+
+import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -12,9 +17,11 @@ import java.util.UUID;
  * The sequence and the recent history of one channel. There is one per channel in the whole cluster
  * (in a Hazelcast map, changed only by entry processors on the partition that owns the channel, and
  * copied to a backup), or one per node standalone. Not thread-safe: its owner serialises access.
+ *
+ * <p>Written field by field ({@link IdentifiedDataSerializable}, no Java serialisation) when Hazelcast copies it
+ * whole: to a new backup after a member's loss, to a new owner when a partition migrates.
  */
-public final class ChannelLog implements Serializable {
-  private static final long serialVersionUID = 1L;
+public final class ChannelLog implements IdentifiedDataSerializable {
 
   /** One kept publication; {@code data} is its JSON text. */
   public record Entry(long seq, long ts, String data) implements Serializable {
@@ -33,11 +40,11 @@ public final class ChannelLog implements Serializable {
   static final int REMEMBERED_MAX = 1024;
 
   /** A batch's own id ({@link PublicationIds}: that of its first publication). */
-  record OwnId(long node, long id) implements Serializable {
+  record OwnId(long node, long id) {
   }
 
   /** What the log remembers of a batch or of a client's key, and since when (the publication's {@code ts}). */
-  sealed interface Remembered extends Serializable permits NumberedBatch, Keyed {
+  sealed interface Remembered permits NumberedBatch, Keyed {
     long ts();
   }
 
@@ -49,7 +56,7 @@ public final class ChannelLog implements Serializable {
   record Keyed(long seq, long ts) implements Remembered {
   }
 
-  private final String epoch;
+  private String epoch;
   private long top;
   /**
    * The recent batches' own ids ({@link OwnId}) and publications' client keys (a String) → what they were given,
@@ -72,6 +79,10 @@ public final class ChannelLog implements Serializable {
    * sends to every member.
    */
   private long interestUnknownUntilMs;
+
+  /** For {@link LogOperations#create}: then read by {@link #readData}. */
+  ChannelLog() {
+  }
 
   ChannelLog(String epoch) {
     this.epoch = epoch;
@@ -243,5 +254,72 @@ public final class ChannelLog implements Serializable {
       }
     }
     return new History(epoch, top, missed, true, missed.size() == top - since);
+  }
+
+  @Override
+  public int getFactoryId() {
+    return LogOperations.FACTORY_ID;
+  }
+
+  @Override
+  public int getClassId() {
+    return LogOperations.LOG;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeString(epoch);
+    out.writeLong(top);
+    out.writeLong(lastTs);
+    out.writeLong(interestUnknownUntilMs);
+    out.writeInt(entries.size());
+    for (Entry e : entries) {
+      out.writeLong(e.seq());
+      out.writeLong(e.ts());
+      out.writeString(e.data());
+    }
+    out.writeInt(interest.size());
+    for (Map.Entry<String, Long> e : interest.entrySet()) {
+      out.writeString(e.getKey());
+      out.writeLong(e.getValue());
+    }
+    out.writeInt(remembered.size());
+    for (Map.Entry<Object, Remembered> e : remembered.entrySet()) {
+      if (e.getKey() instanceof OwnId own && e.getValue() instanceof NumberedBatch batch) {
+        out.writeBoolean(true);
+        out.writeLong(own.node());
+        out.writeLong(own.id());
+        out.writeLongArray(batch.seqs());
+        out.writeBooleanArray(batch.repeats());
+        out.writeLong(batch.ts());
+      } else {
+        Keyed keyed = (Keyed) e.getValue();
+        out.writeBoolean(false);
+        out.writeString((String) e.getKey());
+        out.writeLong(keyed.seq());
+        out.writeLong(keyed.ts());
+      }
+    }
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    epoch = in.readString();
+    top = in.readLong();
+    lastTs = in.readLong();
+    interestUnknownUntilMs = in.readLong();
+    for (int n = in.readInt(); n > 0; n--) {
+      entries.addLast(new Entry(in.readLong(), in.readLong(), in.readString()));
+    }
+    for (int n = in.readInt(); n > 0; n--) {
+      interest.put(in.readString(), in.readLong());
+    }
+    for (int n = in.readInt(); n > 0; n--) {
+      if (in.readBoolean()) {
+        remembered.put(new OwnId(in.readLong(), in.readLong()), new NumberedBatch(in.readLongArray(), in.readBooleanArray(), in.readLong()));
+      } else {
+        remembered.put(in.readString(), new Keyed(in.readLong(), in.readLong()));
+      }
+    }
   }
 }

@@ -22,6 +22,7 @@ final class LogOperations implements DataSerializableFactory {
   static final int APPEND_BATCH = 1;
   static final int NUMBERED = 2;
   static final int INTEREST = 3;
+  static final int LOG = 4;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -29,6 +30,7 @@ final class LogOperations implements DataSerializableFactory {
       case APPEND_BATCH -> new AppendBatch();
       case NUMBERED -> new NumberedAnswer();
       case INTEREST -> new Interest();
+      case LOG -> new ChannelLog();
       default -> null;
     };
   }

@@ -114,4 +114,26 @@ class LogOperationsTest {
     assertArrayEquals(first, log.appendAll(big, 10, 60_000, new boolean[ChannelSequencer.MAX_BATCH]));
     assertEquals(ChannelSequencer.MAX_BATCH, log.top());
   }
+
+  @Test
+  void aLogCopiedWholeByHazelcastKeepsItsHistoryInterestAndWindow() {
+    Map.Entry<String, ChannelLog> entry = new AbstractMap.SimpleEntry<>("chat:x", null);
+    LogOperations.AppendBatch op = new LogOperations.AppendBatch(batch(100, T0, null, "key-a"), 100, 60_000);
+    LogOperations.NumberedAnswer first = run(op, entry);
+    entry.getValue().interested("member-1", 3);
+
+    ChannelLog copy = sent(entry.getValue()); // as a migration or a new backup receives it
+    assertEquals(entry.getValue().epoch(), copy.epoch());
+    assertEquals(2, copy.top());
+    assertEquals(entry.getValue().since(-1, "", 10, T0, 60_000), copy.since(-1, "", 10, T0, 60_000));
+    assertArrayEquals(new String[] {"member-1"}, copy.interested(T0 + 60 * 60_000));
+    assertEquals(entry.getValue().rememberedCount(), copy.rememberedCount());
+
+    Map.Entry<String, ChannelLog> moved = new AbstractMap.SimpleEntry<>("chat:x", copy);
+    assertArrayEquals(first.seqs, run(sent(op), moved).seqs, "the batch run again on the copy: the same seqs");
+    LogOperations.NumberedAnswer repeat = run(new LogOperations.AppendBatch(batch(200, T0, "key-a"), 100, 60_000), moved);
+    assertEquals(2, repeat.seqs[0]);
+    assertTrue(repeat.repeats[0], "the copy knows the key");
+    assertEquals(2, copy.top());
+  }
 }
