@@ -236,7 +236,17 @@ public final class ChannelService {
     } catch (ChannelError e) {
       return Future.failedFuture(e);
     }
-    return number(channel, rule, json, clock.millis(), key);
+    return number(channel, rule, json, clock.millis(), key == null ? null : scoped(key, subject, server));
+  }
+
+  /**
+   * A key as the log remembers it: within its publisher's scope, so that nobody can take another's key and have
+   * their publication answered as a repeat of his. A user (JWT subject), the server side (API key, event bus) and
+   * anonymous clients each have their own keys; anonymous clients share theirs (they should use random ones).
+   * {@code /} is not in a key's alphabet: the last one ends the scope, whatever the subject holds.
+   */
+  static String scoped(String key, String subject, boolean server) {
+    return subject != null ? "u" + subject + "/" + key : server ? "s/" + key : "a/" + key;
   }
 
   /** The longest idempotency key: every log remembers up to {@link ChannelLog#REMEMBERED_MAX} of them. */

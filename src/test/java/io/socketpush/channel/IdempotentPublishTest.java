@@ -21,6 +21,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
@@ -152,6 +153,26 @@ class IdempotentPublishTest {
 
     receivesThenSentinel(reader, "end", "rest", "bus", "broadcast");
     assertEquals(4, history("news:keys").size(), history("news:keys").encode());
+  }
+
+  @Test
+  void aClientCannotTakeTheServerSidesKeys(Vertx vertx) throws Exception {
+    start(vertx);
+    ProtocolClient anonymous = client();
+    assertEquals(1, seq(anonymous.call(publish("chat:scoped", "a client's", "same-key"))));
+    TestService.Response server = post("/api/channels/chat:scoped", "\"the server's\"", "same-key");
+    assertEquals(2, server.body().toJsonObject().getLong("seq"), "the server side's keys are its own: " + server.body());
+    assertEquals(2, post("/api/channels/chat:scoped", "\"the server's\"", "same-key").body().toJsonObject().getLong("seq"));
+    assertEquals(1, seq(anonymous.call(publish("chat:scoped", "a client's", "same-key"))));
+  }
+
+  @Test
+  void aUsersKeysAreHisOwnWhateverHisIdHolds() {
+    assertNotEquals(ChannelService.scoped("k", "alice", false), ChannelService.scoped("k", "bob", false));
+    assertNotEquals(ChannelService.scoped("k", "alice", false), ChannelService.scoped("k", null, true));
+    assertNotEquals(ChannelService.scoped("k", null, false), ChannelService.scoped("k", null, true));
+    assertNotEquals(ChannelService.scoped("x:k", "bob", false), ChannelService.scoped("k", "bob:x", false));
+    assertNotEquals(ChannelService.scoped("k", "a/b", false), ChannelService.scoped("k", "a", false));
   }
 
   @Test
