@@ -37,7 +37,7 @@ public interface ChannelBackend {
    * {@code ts[i]}, with its client's idempotency key {@code keys[i]} (null: none). Every publication also has an
    * id of its own, {@code idNode:idFirst + i}, and the batch that of its first, so that a batch Hazelcast runs
    * again is recognised; the log remembers batches and keys for {@code windowMs} (and at most
-   * {@link ChannelLog#REMEMBERED_MAX}).
+   * {@link IdempotencyWindow#MAX}).
    */
   record Batch(String[] data, long[] ts, String[] keys, long idNode, long idFirst, long windowMs) {
     /** One publication, without a key, with a fresh id. */

@@ -32,37 +32,10 @@ public final class ChannelLog implements IdentifiedDataSerializable {
     }
   }
 
-  /**
-   * The most entries a log remembers: one per client key and one per batch it numbered, so at least the keys of
-   * its last 512 publications (and a whole batch, {@link ChannelSequencer#MAX_BATCH}, with its keys). About 140
-   * bytes an entry (a 64-character key: 185), so at most about 190 KB per channel: docs/limits.md.
-   */
-  static final int REMEMBERED_MAX = 1024;
-
-  /** A batch's own id ({@link PublicationIds}: that of its first publication). */
-  record OwnId(long node, long id) {
-  }
-
-  /** What the log remembers of a batch or of a client's key, and since when (the publication's {@code ts}). */
-  sealed interface Remembered permits NumberedBatch, Keyed {
-    long ts();
-  }
-
-  /** A batch it numbered: its answer, given again if the same batch is run again. */
-  record NumberedBatch(long[] seqs, boolean[] repeats, long ts) implements Remembered {
-  }
-
-  /** A publication with a client's key: the position it was given. */
-  record Keyed(long seq, long ts) implements Remembered {
-  }
-
   private String epoch;
   private long top;
-  /**
-   * The recent batches' own ids ({@link OwnId}) and publications' client keys (a String) → what they were given,
-   * oldest first: a repeated append is answered from here. Kept in the log, so the backup has it too.
-   */
-  private final LinkedHashMap<Object, Remembered> remembered = new LinkedHashMap<>();
+  /** The recent batches and client keys it numbered: a repeated append is answered from here. In the log, so the backup has it too. */
+  private final IdempotencyWindow remembered = new IdempotencyWindow();
   private long lastTs;
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
   /**
@@ -141,48 +114,28 @@ public final class ChannelLog implements IdentifiedDataSerializable {
    * again). Returns the position of each.
    */
   long[] appendAll(ChannelBackend.Batch batch, int historySize, long ttlMs, boolean[] repeats) {
+    long[] again = remembered.answered(batch, repeats);
+    if (again != null) {
+      return again;
+    }
     String[] data = batch.data();
     long[] ts = batch.ts();
-    long last = ts[ts.length - 1];
-    long cutoff = last - batch.windowMs();
-    OwnId own = new OwnId(batch.idNode(), batch.idFirst());
-    if (remembered.get(own) instanceof NumberedBatch again && again.ts() >= cutoff) {
-      if (again.repeats() != null) {
-        System.arraycopy(again.repeats(), 0, repeats, 0, repeats.length);
-      }
-      return again.seqs();
-    }
     long[] seqs = new long[data.length];
-    boolean anyRepeat = false;
     for (int i = 0; i < data.length; i++) {
       String key = batch.keys()[i];
-      if (key != null && remembered.get(key) instanceof Keyed first && first.ts() >= ts[i] - batch.windowMs()) {
-        seqs[i] = first.seq();
+      long first = key == null ? -1 : remembered.seqOf(key, ts[i] - batch.windowMs());
+      if (first >= 0) {
+        seqs[i] = first;
         repeats[i] = true;
-        anyRepeat = true;
         continue;
       }
       seqs[i] = append(data[i], ts[i], historySize, ttlMs);
       if (key != null) {
-        remembered.remove(key); // one past the window is remembered anew, as the newest
-        remembered.put(key, new Keyed(seqs[i], ts[i]));
+        remembered.key(key, seqs[i], ts[i]);
       }
     }
-    remembered.put(own, new NumberedBatch(seqs, anyRepeat ? repeats.clone() : null, last));
-    forgetRemembered(cutoff);
+    remembered.batch(batch, seqs, repeats);
     return seqs;
-  }
-
-  /** Forgets the batches and keys over {@link #REMEMBERED_MAX} or older than {@code cutoffMs}, oldest first. */
-  private void forgetRemembered(long cutoffMs) {
-    var oldest = remembered.values().iterator();
-    while (oldest.hasNext()) {
-      Remembered r = oldest.next();
-      if (remembered.size() <= REMEMBERED_MAX && r.ts() >= cutoffMs) {
-        return;
-      }
-      oldest.remove();
-    }
   }
 
   /** How many batches and keys it remembers now. */
@@ -283,23 +236,7 @@ public final class ChannelLog implements IdentifiedDataSerializable {
       out.writeString(e.getKey());
       out.writeLong(e.getValue());
     }
-    out.writeInt(remembered.size());
-    for (Map.Entry<Object, Remembered> e : remembered.entrySet()) {
-      if (e.getKey() instanceof OwnId own && e.getValue() instanceof NumberedBatch batch) {
-        out.writeBoolean(true);
-        out.writeLong(own.node());
-        out.writeLong(own.id());
-        out.writeLongArray(batch.seqs());
-        out.writeBooleanArray(batch.repeats());
-        out.writeLong(batch.ts());
-      } else {
-        Keyed keyed = (Keyed) e.getValue();
-        out.writeBoolean(false);
-        out.writeString((String) e.getKey());
-        out.writeLong(keyed.seq());
-        out.writeLong(keyed.ts());
-      }
-    }
+    remembered.writeData(out);
   }
 
   @Override
@@ -314,12 +251,6 @@ public final class ChannelLog implements IdentifiedDataSerializable {
     for (int n = in.readInt(); n > 0; n--) {
       interest.put(in.readString(), in.readLong());
     }
-    for (int n = in.readInt(); n > 0; n--) {
-      if (in.readBoolean()) {
-        remembered.put(new OwnId(in.readLong(), in.readLong()), new NumberedBatch(in.readLongArray(), in.readBooleanArray(), in.readLong()));
-      } else {
-        remembered.put(in.readString(), new Keyed(in.readLong(), in.readLong()));
-      }
-    }
+    remembered.readData(in);
   }
 }

@@ -249,7 +249,7 @@ public final class ChannelService {
     return subject != null ? "u" + subject + "/" + key : server ? "s/" + key : "a/" + key;
   }
 
-  /** The longest idempotency key: every log remembers up to {@link ChannelLog#REMEMBERED_MAX} of them. */
+  /** The longest idempotency key: every log remembers up to {@link IdempotencyWindow#MAX} of them. */
   public static final int MAX_IDEMPOTENCY_KEY = 64;
 
   /** 1 to {@value #MAX_IDEMPOTENCY_KEY} of the characters of a channel name: {@code A-Z a-z 0-9 _ - . : @ =}. */

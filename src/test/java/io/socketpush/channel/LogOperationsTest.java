@@ -90,7 +90,7 @@ class LogOperationsTest {
     for (int i = 1; i <= 1100; i++) {
       log.appendAll(batch(i, T0, "key-" + i), 10, 60_000, repeats);
     }
-    assertEquals(ChannelLog.REMEMBERED_MAX, log.rememberedCount(), "a key and a batch per publication: the last 512 of each");
+    assertEquals(IdempotencyWindow.MAX, log.rememberedCount(), "a key and a batch per publication: the last 512 of each");
     assertEquals(1100 - 511, log.appendAll(batch(5000, T0, "key-" + (1100 - 511)), 10, 60_000, repeats)[0],
         "the 512th last key is still known");
     assertTrue(repeats[0]);
