@@ -401,6 +401,7 @@
    *   const room = c.subscribe('chat:lobby', p => console.log(p.seq, p.data));
    *   room.on('join', e => console.log(e.name, 'joined')).on('unrecovered', () => location.reload());
    *   room.publish({text: 'hi'}); room.presence().then(p => console.log(p.count, p.clients));
+   *   room.publish({text: 'once'}, {idempotencyKey: 'alice-0007'}); // sent again with the key: published once
    * ------------------------------------------------------------------------------------------------------ */
 
   const CHANNEL_TRANSPORTS = ['websocket', 'sse'];
@@ -426,7 +427,7 @@
 
   /*
    * Each channel transport makes one link: subscribe(channel, since, epoch), unsubscribe(channel),
-   * publish(channel, data) and presence(channel) return promises of the server's result; on.open() once it
+   * publish(channel, data, key) and presence(channel) return promises of the server's result; on.open() once it
    * works, on.message(object) for every publication or presence event, on.fail(reason) when it ends.
    */
   const CHANNEL_LINKS = {
@@ -494,7 +495,7 @@
           ? {op: 'subscribe', channel: channel, recent: recent || undefined}
           : {op: 'subscribe', channel: channel, since: since, epoch: epoch}),
         unsubscribe: channel => call({op: 'unsubscribe', channel: channel}),
-        publish: (channel, data) => call({op: 'publish', channel: channel, data: data}),
+        publish: (channel, data, key) => call({op: 'publish', channel: channel, data: data, idempotencyKey: key}),
         presence: channel => call({op: 'presence', channel: channel}),
         close: () => {
           ws.onclose = null;
@@ -522,12 +523,12 @@
       const idle = setTimeout(() => { if (!streams.size) open(); }, 0); // nothing to follow yet: nothing to prove
       const headers = client.options.token ? {Authorization: 'Bearer ' + client.options.token} : {};
 
-      async function rest(method, path, body) {
+      async function rest(method, path, body, extra) {
         let response;
         try {
           response = await fetch(client.base + path, {
             method: method, cache: 'no-store', body: body,
-            headers: body === undefined ? headers : Object.assign({'Content-Type': 'application/json'}, headers),
+            headers: Object.assign(body === undefined ? {} : {'Content-Type': 'application/json'}, headers, extra),
           });
         } catch (e) {
           throw channelError('disconnected', method + ' ' + path + ' failed');
@@ -622,7 +623,8 @@
           streams.delete(channel);
           return Promise.resolve({});
         },
-        publish: (channel, data) => rest('POST', '/api/channels/' + channelPath(channel), JSON.stringify(data === undefined ? null : data)),
+        publish: (channel, data, key) => rest('POST', '/api/channels/' + channelPath(channel), JSON.stringify(data === undefined ? null : data),
+          key === undefined ? undefined : {'Idempotency-Key': key}),
         presence: channel => rest('GET', '/api/channels/' + channelPath(channel) + '/presence'),
         close: () => {
           clearTimeout(idle);
@@ -655,8 +657,8 @@
       this.recent = (options && options.recent) || 0;
     }
 
-    publish(data) {
-      return this.client.publish(this.channel, data);
+    publish(data, options) {
+      return this.client.publish(this.channel, data, options);
     }
 
     presence() {
@@ -726,10 +728,14 @@
       return sub;
     }
 
-    /** Publishes on a channel (no subscription needed): a promise of {channel, seq}. */
-    publish(channel, data) {
+    /**
+     * Publishes on a channel (no subscription needed): a promise of {channel, seq}. Options: idempotencyKey (1 to 64
+     * of A-Z a-z 0-9 _ - . : @ =): publishing again with the same key, after a failure or a lost reply, gets the
+     * first one's seq and does not publish it twice.
+     */
+    publish(channel, data, options) {
       if (this.readyState !== OPEN) return Promise.reject(channelError('disconnected', 'not connected'));
-      return this._conn.publish(channel, data);
+      return this._conn.publish(channel, data, options && options.idempotencyKey);
     }
 
     /** Who is in a channel: a promise of {channel, count, clients?}. */

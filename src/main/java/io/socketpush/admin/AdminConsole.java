@@ -230,7 +230,7 @@ public final class AdminConsole {
       error(ctx, 400, "the body is the publication's data, as JSON");
       return;
     }
-    channels.publishJson(name, body, null, true)
+    channels.publishJson(name, body, null, true, null)
         .onSuccess(appended -> ctx.json(new JsonObject().put("channel", name).put("seq", appended.seq())))
         .onFailure(e -> failed(ctx, e));
   }

@@ -16,21 +16,42 @@ public interface ChannelBackend {
   }
 
   /**
-   * The positions given to a batch of publications: {@code first}, {@code first + 1}, … in the order
-   * they were given, and the members that have subscribers of the channel (their Vert.x node ids).
+   * The positions given to a batch of publications, in its order ({@link #seq}), which of them were repeats of a
+   * publication the log had already numbered ({@link #repeat}: answered with its first position, not to be
+   * delivered again), and the members that have subscribers of the channel (their Vert.x node ids).
+   *
+   * @param repeats null when there is none (the usual case)
    */
-  record Numbered(String epoch, long first, String[] interested) {
+  record Numbered(String epoch, long[] seqs, boolean[] repeats, String[] interested) {
+    long seq(int i) {
+      return seqs[i];
+    }
+
+    boolean repeat(int i) {
+      return repeats != null && repeats[i];
+    }
   }
 
   /**
-   * Numbers a batch of publications of one channel ({@code data[i]} is the JSON text of the i-th, sent at
-   * {@code ts[i]}) and keeps them as the rule says; one operation and, in a cluster, one backup for all.
+   * A batch of publications of one channel to number: {@code data[i]} is the JSON text of the i-th, sent at
+   * {@code ts[i]}, with its client's idempotency key {@code keys[i]} (null: none). Every publication also has an
+   * id of its own, {@code idNode:idFirst + i}, and the batch that of its first, so that a batch Hazelcast runs
+   * again is recognised; the log remembers batches and keys for {@code windowMs} (and at most
+   * {@link IdempotencyWindow#MAX}).
    */
-  Future<Numbered> appendAll(String channel, ChannelRule rule, String[] data, long[] ts);
+  record Batch(String[] data, long[] ts, String[] keys, long idNode, long idFirst, long windowMs) {
+    /** One publication, without a key, with a fresh id. */
+    static Batch of(String data, long ts, long windowMs) {
+      return new Batch(new String[] {data}, new long[] {ts}, new String[1], PublicationIds.NODE, PublicationIds.next(1), windowMs);
+    }
+  }
+
+  /** Numbers a batch of publications of one channel, keeps them as the rule says; one operation and, in a cluster, one backup for all. */
+  Future<Numbered> appendAll(String channel, ChannelRule rule, Batch batch);
 
   /** Numbers one publication ({@code data} is its JSON text) and keeps it as the rule says. */
   default Future<Appended> append(String channel, ChannelRule rule, String data, long ts) {
-    return appendAll(channel, rule, new String[] {data}, new long[] {ts}).map(n -> new Appended(n.epoch(), n.first()));
+    return appendAll(channel, rule, Batch.of(data, ts, PublicationIds.DEFAULT_WINDOW_MS)).map(n -> new Appended(n.epoch(), n.seq(0)));
   }
 
   /**

@@ -227,7 +227,7 @@ public final class ChannelConnection {
       case "unsubscribe":
         return unsubscribe(channel(request)).map(Reply::of);
       case "publish":
-        return publish(channel(request), request.getValue("data")).map(Reply::of);
+        return publish(channel(request), request.getValue("data"), idempotencyKey(request)).map(Reply::of);
       case "presence":
         return presence(channel(request)).map(Reply::of);
       case "ping":
@@ -235,6 +235,15 @@ public final class ChannelConnection {
       default:
         throw new ChannelError(ChannelError.METHOD_NOT_FOUND, "unknown op '" + ChannelError.quote(op) + "': subscribe, unsubscribe, publish, presence or ping");
     }
+  }
+
+  /** The publish's {@code idempotencyKey}, or null; its length and characters are checked with the publication. */
+  private static String idempotencyKey(JsonObject request) {
+    Object key = request.getValue("idempotencyKey");
+    if (key != null && !(key instanceof String)) {
+      throw new ChannelError(ChannelError.BAD_REQUEST, "'idempotencyKey' is a string");
+    }
+    return (String) key;
   }
 
   private static String channel(JsonObject request) {
@@ -296,7 +305,7 @@ public final class ChannelConnection {
     return Future.succeededFuture(new JsonObject());
   }
 
-  private Future<JsonObject> publish(String channel, Object data) {
+  private Future<JsonObject> publish(String channel, Object data, String key) {
     if (!publishes.tryTake()) {
       if (++refusedInARow > publishesPerSecond) {
         link.close(CloseCodes.POLICY_VIOLATION, "too many publications");
@@ -317,12 +326,12 @@ public final class ChannelConnection {
     if (rule.publish() == Who.PROXY) {
       // the application approves (and may rewrite) it first, so it waits its turn; it goes out as the server side's
       numbered = publishing.transform(previous -> ask(AppProxy.Kind.PUBLISH, channel, data)
-          .compose(approved -> service.publish(channel, approved, subject, true)));
+          .compose(approved -> service.publish(channel, approved, subject, true, key)));
       owner = ASKING_THE_APPLICATION; // the next publication waits for this one, whatever its owner
     } else if (inFlight == 0 || owner.equals(publishingTo)) {
-      numbered = service.publish(channel, data, subject, false);
+      numbered = service.publish(channel, data, subject, false, key);
     } else {
-      numbered = publishing.transform(previous -> service.publish(channel, data, subject, false));
+      numbered = publishing.transform(previous -> service.publish(channel, data, subject, false, key));
     }
     publishingTo = owner;
     inFlight++;

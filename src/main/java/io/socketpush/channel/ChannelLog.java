@@ -1,5 +1,10 @@
 package io.socketpush.channel;
 
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+
+import java.io.IOException;
 import java.io.Serializable;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -12,9 +17,11 @@ import java.util.UUID;
  * The sequence and the recent history of one channel. There is one per channel in the whole cluster
  * (in a Hazelcast map, changed only by entry processors on the partition that owns the channel, and
  * copied to a backup), or one per node standalone. Not thread-safe: its owner serialises access.
+ *
+ * <p>Written field by field ({@link IdentifiedDataSerializable}, no Java serialisation) when Hazelcast copies it
+ * whole: to a new backup after a member's loss, to a new owner when a partition migrates.
  */
-public final class ChannelLog implements Serializable {
-  private static final long serialVersionUID = 1L;
+public final class ChannelLog implements IdentifiedDataSerializable {
 
   /** One kept publication; {@code data} is its JSON text. */
   public record Entry(long seq, long ts, String data) implements Serializable {
@@ -25,8 +32,10 @@ public final class ChannelLog implements Serializable {
     }
   }
 
-  private final String epoch;
+  private String epoch;
   private long top;
+  /** The recent batches and client keys it numbered: a repeated append is answered from here. In the log, so the backup has it too. */
+  private final IdempotencyWindow remembered = new IdempotencyWindow();
   private long lastTs;
   private final ArrayDeque<Entry> entries = new ArrayDeque<>();
   /**
@@ -43,6 +52,10 @@ public final class ChannelLog implements Serializable {
    * sends to every member.
    */
   private long interestUnknownUntilMs;
+
+  /** For {@link LogOperations#create}: then read by {@link #readData}. */
+  ChannelLog() {
+  }
 
   ChannelLog(String epoch) {
     this.epoch = epoch;
@@ -94,13 +107,40 @@ public final class ChannelLog implements Serializable {
     return top;
   }
 
-  /** Numbers and keeps a batch of publications in their order; returns the number of the first. */
-  long appendAll(String[] data, long[] ts, int historySize, long ttlMs) {
-    long first = top + 1;
-    for (int i = 0; i < data.length; i++) {
-      append(data[i], ts[i], historySize, ttlMs);
+  /**
+   * Numbers and keeps a batch of publications in their order. A batch it numbered before (the same own id: Hazelcast
+   * ran the operation again) gets the same answer and appends nothing. A publication with a client's key that it
+   * remembers gets the position it was given the first time and is marked in {@code repeats} (not to be delivered
+   * again). Returns the position of each.
+   */
+  long[] appendAll(ChannelBackend.Batch batch, int historySize, long ttlMs, boolean[] repeats) {
+    long[] again = remembered.answered(batch, repeats);
+    if (again != null) {
+      return again;
     }
-    return first;
+    String[] data = batch.data();
+    long[] ts = batch.ts();
+    long[] seqs = new long[data.length];
+    for (int i = 0; i < data.length; i++) {
+      String key = batch.keys()[i];
+      long first = key == null ? -1 : remembered.seqOf(key, ts[i] - batch.windowMs());
+      if (first >= 0) {
+        seqs[i] = first;
+        repeats[i] = true;
+        continue;
+      }
+      seqs[i] = append(data[i], ts[i], historySize, ttlMs);
+      if (key != null) {
+        remembered.key(key, seqs[i], ts[i]);
+      }
+    }
+    remembered.batch(batch, seqs, repeats);
+    return seqs;
+  }
+
+  /** How many batches and keys it remembers now. */
+  int rememberedCount() {
+    return remembered.size();
   }
 
   /** A member has subscribers now (generation {@code gen} of its interest in this channel). */
@@ -167,5 +207,50 @@ public final class ChannelLog implements Serializable {
       }
     }
     return new History(epoch, top, missed, true, missed.size() == top - since);
+  }
+
+  @Override
+  public int getFactoryId() {
+    return LogOperations.FACTORY_ID;
+  }
+
+  @Override
+  public int getClassId() {
+    return LogOperations.LOG;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeString(epoch);
+    out.writeLong(top);
+    out.writeLong(lastTs);
+    out.writeLong(interestUnknownUntilMs);
+    out.writeInt(entries.size());
+    for (Entry e : entries) {
+      out.writeLong(e.seq());
+      out.writeLong(e.ts());
+      out.writeString(e.data());
+    }
+    out.writeInt(interest.size());
+    for (Map.Entry<String, Long> e : interest.entrySet()) {
+      out.writeString(e.getKey());
+      out.writeLong(e.getValue());
+    }
+    remembered.writeData(out);
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    epoch = in.readString();
+    top = in.readLong();
+    lastTs = in.readLong();
+    interestUnknownUntilMs = in.readLong();
+    for (int n = in.readInt(); n > 0; n--) {
+      entries.addLast(new Entry(in.readLong(), in.readLong(), in.readString()));
+    }
+    for (int n = in.readInt(); n > 0; n--) {
+      interest.put(in.readString(), in.readLong());
+    }
+    remembered.readData(in);
   }
 }

@@ -54,7 +54,7 @@ final class ChannelSequencer {
   private boolean flushScheduled;
   private int pending;
 
-  private record Pending(String data, long ts, Promise<ChannelBackend.Appended> done) {
+  private record Pending(String data, long ts, String key, Promise<ChannelBackend.Appended> done) {
   }
 
   private static final class Queue {
@@ -83,37 +83,45 @@ final class ChannelSequencer {
     return pending;
   }
 
-  /** Numbers a publication of a channel this member owns; completes on the caller's context. */
-  Future<ChannelBackend.Appended> submit(String channel, ChannelRule rule, String data, long ts) {
+  /**
+   * Numbers a publication of a channel this member owns; completes on the caller's context. With a {@code key}
+   * (the client's idempotency key, or null) the same key within the window gets the first one's position and is
+   * not delivered again.
+   */
+  Future<ChannelBackend.Appended> submit(String channel, ChannelRule rule, String data, long ts, String key) {
     if (!clustered) {
       // standalone: the log is in this node's memory, appended under its lock on the caller's thread
-      return backend.appendAll(channel, rule, new String[] {data}, new long[] {ts}).map(n -> {
-        service.deliveries().deliver(List.of(publication(channel, n.epoch(), n.first(), ts, data.getBytes(StandardCharsets.UTF_8))));
-        service.published(channel);
-        followers(channel, n.epoch(), n.first(), ts, data);
-        return new ChannelBackend.Appended(n.epoch(), n.first());
+      ChannelBackend.Batch batch = new ChannelBackend.Batch(new String[] {data}, new long[] {ts}, new String[] {key},
+          PublicationIds.NODE, PublicationIds.next(1), service.config().idempotencyWindowMs());
+      return backend.appendAll(channel, rule, batch).map(n -> {
+        if (!n.repeat(0)) {
+          service.deliveries().deliver(List.of(publication(channel, n.epoch(), n.seq(0), ts, data.getBytes(StandardCharsets.UTF_8))));
+          service.published(channel);
+          followers(channel, n.epoch(), n.seq(0), ts, data);
+        }
+        return new ChannelBackend.Appended(n.epoch(), n.seq(0));
       });
     }
     Context caller = vertx.getOrCreateContext();
     Promise<ChannelBackend.Appended> done = Promise.promise();
     if (caller == context) {
-      enqueue(channel, rule, data, ts, done);
+      enqueue(channel, rule, data, ts, key, done);
       return done.future();
     }
     Promise<ChannelBackend.Appended> answered = Promise.promise(); // completed on the caller's context
     done.future().onComplete(result -> caller.runOnContext(v -> answered.handle(result)));
-    context.runOnContext(v -> enqueue(channel, rule, data, ts, done));
+    context.runOnContext(v -> enqueue(channel, rule, data, ts, key, done));
     return answered.future();
   }
 
-  private void enqueue(String channel, ChannelRule rule, String data, long ts, Promise<ChannelBackend.Appended> done) {
+  private void enqueue(String channel, ChannelRule rule, String data, long ts, String key, Promise<ChannelBackend.Appended> done) {
     if (pending >= MAX_PENDING) {
       service.refusedOverloaded();
       done.fail(new ChannelError(ChannelError.TOO_MANY_REQUESTS, "the channel's owner is overloaded: try again later"));
       return;
     }
     Queue q = queues.computeIfAbsent(channel, c -> new Queue(c, rule));
-    q.waiting.add(new Pending(data, ts, done));
+    q.waiting.add(new Pending(data, ts, key, done));
     pending++;
     if (!q.numbering) {
       number(q);
@@ -126,13 +134,17 @@ final class ChannelSequencer {
     Pending[] batch = new Pending[n];
     String[] data = new String[n];
     long[] ts = new long[n];
+    String[] keys = new String[n];
     for (int i = 0; i < n; i++) {
       batch[i] = q.waiting.poll();
       data[i] = batch[i].data();
       ts[i] = batch[i].ts();
+      keys[i] = batch[i].key();
     }
     q.numbering = true;
-    backend.appendAll(q.channel, q.rule, data, ts).onComplete(done -> {
+    ChannelBackend.Batch numbering = new ChannelBackend.Batch(data, ts, keys, PublicationIds.NODE, PublicationIds.next(n),
+        service.config().idempotencyWindowMs());
+    backend.appendAll(q.channel, q.rule, numbering).onComplete(done -> {
       pending -= n;
       q.numbering = false;
       if (done.succeeded()) {
@@ -163,8 +175,11 @@ final class ChannelSequencer {
     String self = service.nodes().localId();
     for (int i = 0; i < batch.length; i++) {
       Pending p = batch[i];
-      long seq = n.first() + i;
+      long seq = n.seq(i);
       p.done().complete(new ChannelBackend.Appended(n.epoch(), seq));
+      if (n.repeat(i)) {
+        continue; // a client's repeat of a publication already numbered: answered with its position, not delivered again
+      }
       service.published(channel);
       byte[] bytes = p.data().getBytes(StandardCharsets.UTF_8);
       String[] targets = n.interested();

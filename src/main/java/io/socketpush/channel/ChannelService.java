@@ -201,9 +201,23 @@ public final class ChannelService {
    * once it is numbered and kept; fails with a {@link ChannelError}.
    */
   public Future<ChannelBackend.Appended> publish(String channel, Object data, String subject, boolean server) {
+    return publish(channel, data, subject, server, null);
+  }
+
+  /**
+   * As {@link #publish(String, Object, String, boolean)}, with the publisher's idempotency key (null: none): a
+   * publication with a key the channel's log remembers ({@code channels.idempotencyWindowMs}) is not published
+   * again, and is answered with the first one's position. A key that is not {@link #validIdempotencyKey} fails
+   * with 107.
+   */
+  public Future<ChannelBackend.Appended> publish(String channel, Object data, String subject, boolean server, String key) {
     ChannelRule rule;
     String json;
     try {
+      if (key != null && !validIdempotencyKey(key)) {
+        throw new ChannelError(ChannelError.BAD_REQUEST,
+            "an idempotency key is 1 to " + MAX_IDEMPOTENCY_KEY + " of A-Z a-z 0-9 _ - . : @ =");
+      }
       rule = rule(channel);
       if (channel.equals(TickFanOut.CHANNEL)) {
         throw new ChannelError(ChannelError.PERMISSION_DENIED, "the time channel is read-only");
@@ -222,22 +236,40 @@ public final class ChannelService {
     } catch (ChannelError e) {
       return Future.failedFuture(e);
     }
-    return number(channel, rule, json, clock.millis());
+    return number(channel, rule, json, clock.millis(), key == null ? null : scoped(key, subject, server));
+  }
+
+  /**
+   * A key as the log remembers it: within its publisher's scope, so that nobody can take another's key and have
+   * their publication answered as a repeat of his. A user (JWT subject), the server side (API key, event bus) and
+   * anonymous clients each have their own keys; anonymous clients share theirs (they should use random ones).
+   * {@code /} is not in a key's alphabet: the last one ends the scope, whatever the subject holds.
+   */
+  static String scoped(String key, String subject, boolean server) {
+    return subject != null ? "u" + subject + "/" + key : server ? "s/" + key : "a/" + key;
+  }
+
+  /** The longest idempotency key: every log remembers up to {@link IdempotencyWindow#MAX} of them. */
+  public static final int MAX_IDEMPOTENCY_KEY = 64;
+
+  /** 1 to {@value #MAX_IDEMPOTENCY_KEY} of the characters of a channel name: {@code A-Z a-z 0-9 _ - . : @ =}. */
+  public static boolean validIdempotencyKey(String key) {
+    return key.length() <= MAX_IDEMPOTENCY_KEY && io.socketpush.config.ChannelConfig.validName(key);
   }
 
   /** Hands the publication to its channel's owner: this member's sequencer, or another member's over the event bus. */
-  private Future<ChannelBackend.Appended> number(String channel, ChannelRule rule, String json, long ts) {
+  private Future<ChannelBackend.Appended> number(String channel, ChannelRule rule, String json, long ts, String key) {
     String owner = ownerOf(channel);
     if (owner.equals(nodes.localId())) {
-      return sequencer.submit(channel, rule, json, ts);
+      return sequencer.submit(channel, rule, json, ts, key);
     }
     return OwnerRoutes.of(vertx, () -> new OwnerRoutes(vertx, vertx.getOrCreateContext(), OWNER_TIMEOUT_MS, this))
-        .send(owner, channel, rule, json, ts);
+        .send(owner, channel, rule, json, ts, key);
   }
 
   /** Numbers on this member, whoever owns the channel (Hazelcast's entry processor goes to the owner). */
-  Future<ChannelBackend.Appended> numberLocally(String channel, ChannelRule rule, String json, long ts) {
-    return sequencer.submit(channel, rule, json, ts);
+  Future<ChannelBackend.Appended> numberLocally(String channel, ChannelRule rule, String json, long ts, String key) {
+    return sequencer.submit(channel, rule, json, ts, key);
   }
 
   void ownerDidNotAnswer(int publications) {
@@ -250,7 +282,7 @@ public final class ChannelService {
     List<Future<ChannelBackend.Appended>> numbered = new ArrayList<>(batch.size());
     for (ChannelWire.PublishRequest r : batch) {
       try {
-        numbered.add(sequencer.submit(r.channel(), rule(r.channel()), r.dataJson(), r.ts()));
+        numbered.add(sequencer.submit(r.channel(), rule(r.channel()), r.dataJson(), r.ts(), r.key()));
       } catch (ChannelError e) {
         numbered.add(Future.failedFuture(e));
       }
@@ -290,14 +322,14 @@ public final class ChannelService {
   }
 
   /** Publishes from the event bus or REST, where data arrives as JSON text. */
-  public Future<ChannelBackend.Appended> publishJson(String channel, String dataJson, String subject, boolean server) {
+  public Future<ChannelBackend.Appended> publishJson(String channel, String dataJson, String subject, boolean server, String key) {
     Object data;
     try {
       data = Json.decodeValue(dataJson);
     } catch (DecodeException e) {
       return Future.failedFuture(new ChannelError(ChannelError.BAD_REQUEST, "the body is not JSON"));
     }
-    return publish(channel, data, subject, server);
+    return publish(channel, data, subject, server, key);
   }
 
   public Future<History> history(String channel, ChannelRule rule, long since, String epoch, int recent) {

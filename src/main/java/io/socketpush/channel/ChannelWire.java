@@ -18,14 +18,19 @@ final class ChannelWire {
   private ChannelWire() {
   }
 
-  /** To the owner, appended to a batch: {@code channel, ts, data}. */
-  static void appendPublishRequest(Buffer batch, String channel, long ts, String dataJson) {
+  /** To the owner, appended to a batch: {@code channel, ts, data, key} (the client's idempotency key; length −1: none). */
+  static void appendPublishRequest(Buffer batch, String channel, long ts, String dataJson, String key) {
     appendString(batch, channel);
     batch.appendLong(ts);
     appendString(batch, dataJson);
+    if (key == null) {
+      batch.appendInt(-1);
+    } else {
+      appendString(batch, key);
+    }
   }
 
-  record PublishRequest(String channel, long ts, String dataJson) {
+  record PublishRequest(String channel, long ts, String dataJson, String key) {
   }
 
   static List<PublishRequest> readPublishRequests(Buffer b) {
@@ -35,7 +40,14 @@ final class ChannelWire {
       String channel = readString(b, at);
       long ts = b.getLong(at[0]);
       at[0] += 8;
-      out.add(new PublishRequest(channel, ts, readString(b, at)));
+      String data = readString(b, at);
+      String key = null;
+      if (b.getInt(at[0]) < 0) {
+        at[0] += 4;
+      } else {
+        key = readString(b, at);
+      }
+      out.add(new PublishRequest(channel, ts, data, key));
     }
     return out;
   }

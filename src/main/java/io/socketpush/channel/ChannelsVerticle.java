@@ -57,11 +57,12 @@ public final class ChannelsVerticle extends VerticleBase {
 
   private void publish(Message<JsonObject> message) {
     JsonObject body = message.body();
-    if (body == null || !(body.getValue("channel") instanceof String channel) || !body.containsKey("data")) {
-      message.fail(ChannelError.BAD_REQUEST, "the body is {\"channel\":…,\"data\":…}");
+    if (body == null || !(body.getValue("channel") instanceof String channel) || !body.containsKey("data")
+        || body.getValue("idempotencyKey") != null && !(body.getValue("idempotencyKey") instanceof String)) {
+      message.fail(ChannelError.BAD_REQUEST, "the body is {\"channel\":…,\"data\":…,\"idempotencyKey\"?:…}");
       return;
     }
-    service.publish(channel, body.getValue("data"), null, true).onComplete(done -> {
+    service.publish(channel, body.getValue("data"), null, true, (String) body.getValue("idempotencyKey")).onComplete(done -> {
       if (done.succeeded()) {
         message.reply(new JsonObject().put("channel", channel).put("seq", done.result().seq()));
       } else {

@@ -166,8 +166,8 @@ public final class HazelcastBackend implements ChannelBackend {
   }
 
   @Override
-  public Future<Numbered> appendAll(String channel, ChannelRule rule, String[] data, long[] ts) {
-    return onCaller(logs.submitToKey(channel, new LogOperations.AppendBatch(data, ts, rule.historySize(), rule.historyTtlMs())))
+  public Future<Numbered> appendAll(String channel, ChannelRule rule, Batch batch) {
+    return onCaller(logs.submitToKey(channel, new LogOperations.AppendBatch(batch, rule.historySize(), rule.historyTtlMs())))
         .recover(HazelcastBackend::noQuorum)
         .compose(answer -> quorumLostMeanwhile()
             ? Future.failedFuture(new ChannelError(ChannelError.INTERNAL,

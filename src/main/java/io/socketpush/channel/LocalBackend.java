@@ -62,15 +62,16 @@ public final class LocalBackend implements ChannelBackend {
   private static final String[] THIS_NODE = {"local"};
 
   @Override
-  public Future<Numbered> appendAll(String channel, ChannelRule rule, String[] data, long[] ts) {
+  public Future<Numbered> appendAll(String channel, ChannelRule rule, Batch batch) {
     try {
       while (true) {
         Held held = logs.acquire(channel, Held::new);
         synchronized (held) {
           if (!held.forgotten) {
             held.used(logs.clock().millis(), rule.historyTtlMs());
-            return Future.succeededFuture(new Numbered(held.log.epoch(),
-                held.log.appendAll(data, ts, rule.historySize(), rule.historyTtlMs()), THIS_NODE));
+            boolean[] repeats = new boolean[batch.data().length];
+            long[] seqs = held.log.appendAll(batch, rule.historySize(), rule.historyTtlMs(), repeats);
+            return Future.succeededFuture(new Numbered(held.log.epoch(), seqs, repeats, THIS_NODE));
           }
         }
       }

@@ -26,6 +26,7 @@ final class LogOperations implements DataSerializableFactory {
   static final int APPEND_BATCH = 1;
   static final int NUMBERED = 2;
   static final int INTEREST = 3;
+  static final int LOG = 4;
 
   @Override
   public IdentifiedDataSerializable create(int typeId) {
@@ -33,15 +34,19 @@ final class LogOperations implements DataSerializableFactory {
       case APPEND_BATCH -> new AppendBatch();
       case NUMBERED -> new NumberedAnswer();
       case INTEREST -> new Interest();
+      case LOG -> new ChannelLog();
       default -> null;
     };
   }
 
-  /** Numbers a batch of publications of one channel; answers a {@link NumberedAnswer}. */
+  /**
+   * Numbers a batch of publications of one channel; answers a {@link NumberedAnswer}. Safe to run twice: the log
+   * remembers each publication's id (and its client's key), so a batch Hazelcast runs again, on the owner or on a
+   * promoted backup, gets the positions of the first run and appends nothing.
+   */
   static final class AppendBatch
       implements EntryProcessor<String, ChannelLog, NumberedAnswer>, IdentifiedDataSerializable, HazelcastInstanceAware {
-    private String[] data;
-    private long[] ts;
+    private ChannelBackend.Batch batch;
     private int historySize;
     private long ttlMs;
     /** The epoch of the log this batch went into: made by the owner if it created the log, given to the backup. */
@@ -53,9 +58,8 @@ final class LogOperations implements DataSerializableFactory {
     AppendBatch() {
     }
 
-    AppendBatch(String[] data, long[] ts, int historySize, long ttlMs) {
-      this.data = data;
-      this.ts = ts;
+    AppendBatch(ChannelBackend.Batch batch, int historySize, long ttlMs) {
+      this.batch = batch;
       this.historySize = historySize;
       this.ttlMs = ttlMs;
     }
@@ -66,13 +70,24 @@ final class LogOperations implements DataSerializableFactory {
         refuseWithoutMajority();
       }
       ChannelLog log = entry.getValue();
+      long[] ts = batch.ts();
       if (log == null) {
         log = new ChannelLog(epoch != null ? epoch : ChannelLog.newEpoch(), ts[0]); // an epoch per log, not per publication
       }
       epoch = log.epoch();
-      long first = log.appendAll(data, ts, historySize, ttlMs);
+      boolean[] repeats = new boolean[ts.length];
+      long[] seqs = log.appendAll(batch, historySize, ttlMs, repeats);
       entry.setValue(log);
-      return backup ? null : new NumberedAnswer(log.epoch(), first, log.interested(ts[ts.length - 1]));
+      return backup ? null : new NumberedAnswer(log.epoch(), seqs, anyOf(repeats) ? repeats : null, log.interested(ts[ts.length - 1]));
+    }
+
+    private static boolean anyOf(boolean[] flags) {
+      for (boolean f : flags) {
+        if (f) {
+          return true;
+        }
+      }
+      return false;
     }
 
     /**
@@ -99,7 +114,7 @@ final class LogOperations implements DataSerializableFactory {
 
     @Override
     public EntryProcessor<String, ChannelLog, NumberedAnswer> getBackupProcessor() {
-      AppendBatch copy = new AppendBatch(data, ts, historySize, ttlMs);
+      AppendBatch copy = new AppendBatch(batch, historySize, ttlMs);
       copy.epoch = epoch; // called after process() on the owner
       copy.backup = true;
       return copy;
@@ -117,11 +132,16 @@ final class LogOperations implements DataSerializableFactory {
 
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
+      String[] data = batch.data();
       out.writeInt(data.length);
       for (int i = 0; i < data.length; i++) {
         out.writeString(data[i]);
-        out.writeLong(ts[i]);
+        out.writeLong(batch.ts()[i]);
+        out.writeString(batch.keys()[i]);
       }
+      out.writeLong(batch.idNode());
+      out.writeLong(batch.idFirst());
+      out.writeLong(batch.windowMs());
       out.writeInt(historySize);
       out.writeLong(ttlMs);
       out.writeString(epoch);
@@ -131,12 +151,15 @@ final class LogOperations implements DataSerializableFactory {
     @Override
     public void readData(ObjectDataInput in) throws IOException {
       int n = in.readInt();
-      data = new String[n];
-      ts = new long[n];
+      String[] data = new String[n];
+      long[] ts = new long[n];
+      String[] keys = new String[n];
       for (int i = 0; i < n; i++) {
         data[i] = in.readString();
         ts[i] = in.readLong();
+        keys[i] = in.readString();
       }
+      batch = new ChannelBackend.Batch(data, ts, keys, in.readLong(), in.readLong(), in.readLong());
       historySize = in.readInt();
       ttlMs = in.readLong();
       epoch = in.readString();
@@ -147,20 +170,22 @@ final class LogOperations implements DataSerializableFactory {
   /** The answer to an {@link AppendBatch}. */
   static final class NumberedAnswer implements IdentifiedDataSerializable {
     String epoch;
-    long first;
+    long[] seqs;
+    boolean[] repeats;
     String[] interested;
 
     NumberedAnswer() {
     }
 
-    NumberedAnswer(String epoch, long first, String[] interested) {
+    NumberedAnswer(String epoch, long[] seqs, boolean[] repeats, String[] interested) {
       this.epoch = epoch;
-      this.first = first;
+      this.seqs = seqs;
+      this.repeats = repeats;
       this.interested = interested;
     }
 
     ChannelBackend.Numbered toNumbered() {
-      return new ChannelBackend.Numbered(epoch, first, interested);
+      return new ChannelBackend.Numbered(epoch, seqs, repeats, interested);
     }
 
     @Override
@@ -176,7 +201,8 @@ final class LogOperations implements DataSerializableFactory {
     @Override
     public void writeData(ObjectDataOutput out) throws IOException {
       out.writeString(epoch);
-      out.writeLong(first);
+      out.writeLongArray(seqs);
+      out.writeBooleanArray(repeats);
       out.writeBoolean(interested != null);
       if (interested != null) {
         out.writeStringArray(interested);
@@ -186,7 +212,8 @@ final class LogOperations implements DataSerializableFactory {
     @Override
     public void readData(ObjectDataInput in) throws IOException {
       epoch = in.readString();
-      first = in.readLong();
+      seqs = in.readLongArray();
+      repeats = in.readBooleanArray();
       interested = in.readBoolean() ? in.readStringArray() : null;
     }
   }

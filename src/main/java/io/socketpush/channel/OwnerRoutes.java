@@ -29,7 +29,7 @@ import java.util.function.Supplier;
 final class OwnerRoutes {
   private static final Logger LOG = LoggerFactory.getLogger(OwnerRoutes.class);
 
-  private record Waiting(String channel, ChannelRule rule, String json, long ts, Promise<ChannelBackend.Appended> done) {
+  private record Waiting(String channel, ChannelRule rule, String json, long ts, String key, Promise<ChannelBackend.Appended> done) {
   }
 
   private final Vertx vertx;
@@ -61,9 +61,9 @@ final class OwnerRoutes {
     return context;
   }
 
-  Future<ChannelBackend.Appended> send(String owner, String channel, ChannelRule rule, String json, long ts) {
+  Future<ChannelBackend.Appended> send(String owner, String channel, ChannelRule rule, String json, long ts, String key) {
     Promise<ChannelBackend.Appended> done = Promise.promise();
-    outbox.computeIfAbsent(owner, o -> new ArrayList<>()).add(new Waiting(channel, rule, json, ts, done));
+    outbox.computeIfAbsent(owner, o -> new ArrayList<>()).add(new Waiting(channel, rule, json, ts, key, done));
     if (!flushScheduled) {
       flushScheduled = true;
       ChannelBatches.later(vertx, context, service.config().batchMs(), this::flush);
@@ -80,7 +80,7 @@ final class OwnerRoutes {
   private void request(String owner, List<Waiting> batch) {
     Buffer body = Buffer.buffer(64 * batch.size());
     for (Waiting w : batch) {
-      ChannelWire.appendPublishRequest(body, w.channel(), w.ts(), w.json());
+      ChannelWire.appendPublishRequest(body, w.channel(), w.ts(), w.json(), w.key());
     }
     vertx.eventBus().<Buffer>request(ChannelAddresses.SEQUENCE + "." + owner, body, options).onComplete(reply -> {
       if (reply.succeeded()) {
@@ -88,7 +88,7 @@ final class OwnerRoutes {
       } else if (reply.cause() instanceof ReplyException r && r.failureType() == ReplyFailure.NO_HANDLERS) {
         // the owner is not numbering yet (starting): number them from here, in their order
         for (Waiting w : batch) {
-          service.numberLocally(w.channel(), w.rule(), w.json(), w.ts()).onComplete(w.done());
+          service.numberLocally(w.channel(), w.rule(), w.json(), w.ts(), w.key()).onComplete(w.done());
         }
       } else {
         service.ownerDidNotAnswer(batch.size());

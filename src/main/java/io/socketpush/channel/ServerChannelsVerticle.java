@@ -126,9 +126,15 @@ public final class ServerChannelsVerticle extends VerticleBase {
 
   private Future<JsonObject> broadcast(JsonObject body) {
     if (body == null || !(body.getValue("channels") instanceof JsonArray channels) || channels.isEmpty()
-        || channels.size() > MAX_BROADCAST || !body.containsKey("data")) {
+        || channels.size() > MAX_BROADCAST || !body.containsKey("data")
+        || body.getValue("idempotencyKey") != null && !(body.getValue("idempotencyKey") instanceof String)) {
       return Future.failedFuture(new ChannelError(ChannelError.BAD_REQUEST,
-          "the body is {\"channels\":[1 to " + MAX_BROADCAST + " names],\"data\":…}"));
+          "the body is {\"channels\":[1 to " + MAX_BROADCAST + " names],\"data\":…,\"idempotencyKey\"?:…}"));
+    }
+    String key = (String) body.getValue("idempotencyKey"); // one key, remembered by each channel's log on its own
+    if (key != null && !ChannelService.validIdempotencyKey(key)) {
+      return Future.failedFuture(new ChannelError(ChannelError.BAD_REQUEST,
+          "an idempotency key is 1 to " + ChannelService.MAX_IDEMPOTENCY_KEY + " of A-Z a-z 0-9 _ - . : @ ="));
     }
     List<Future<JsonObject>> results = new ArrayList<>(channels.size());
     for (Object name : channels) {
@@ -137,7 +143,7 @@ public final class ServerChannelsVerticle extends VerticleBase {
             .put("error", new JsonObject().put("code", ChannelError.BAD_REQUEST).put("message", "a channel name is a string"))));
         continue;
       }
-      results.add(service.publish(channel, body.getValue("data"), null, true)
+      results.add(service.publish(channel, body.getValue("data"), null, true, key)
           .map(appended -> new JsonObject().put("channel", channel).put("seq", appended.seq()))
           .otherwise(e -> {
             ChannelError error = e instanceof ChannelError c ? c : new ChannelError(ChannelError.INTERNAL, "internal error");

@@ -28,10 +28,13 @@ import java.util.List;
  * @param batchMs            in a cluster, how long publications bound for one other member are gathered before they
  *                           leave as one message: at thousands a second, one message then carries tens of them instead
  *                           of one, and every message costs a wake-up on both sides (0: the end of the event loop's pass)
+ * @param idempotencyWindowMs how long a channel's log remembers the idempotency keys and ids of its publications, so that a
+ *                           repeat (a client publishing again after error 100, Hazelcast running an append again) is
+ *                           answered with the first position instead of being published twice
  */
 public record ChannelConfig(List<ChannelRule> rules, int maxPerConnection, int publishesPerSecond,
                             int requestsPerSecond, String apiKey, int maxChannels, long idleTimeoutMs,
-                            int presenceEventsPerSecond, int batchMs) {
+                            int presenceEventsPerSecond, int batchMs, long idempotencyWindowMs) {
 
   /** The rule of a channel, or null if the name is malformed or no rule matches. */
   public ChannelRule rule(String channel) {

@@ -35,7 +35,7 @@ public record ServiceConfig(HttpConfig http, TickConfig tick, WebSocketConfig ws
         new ChannelConfig(sources.get(CHANNELS_RULES), sources.get(CHANNELS_MAX_PER_CONNECTION),
             sources.get(CHANNELS_PUBLISHES_PER_SECOND), sources.get(CHANNELS_REQUESTS_PER_SECOND), sources.get(CHANNELS_API_KEY),
             sources.get(CHANNELS_MAX_CHANNELS), sources.get(CHANNELS_IDLE_TIMEOUT_MS), sources.get(CHANNELS_PRESENCE_EVENTS_PER_SECOND),
-            sources.get(CHANNELS_BATCH_MS)),
+            sources.get(CHANNELS_BATCH_MS), sources.get(CHANNELS_IDEMPOTENCY_WINDOW_MS)),
         new ProxyConfig(sources.get(PROXY_CONNECT_URL), sources.get(PROXY_SUBSCRIBE_URL), sources.get(PROXY_PUBLISH_URL),
             sources.get(PROXY_TIMEOUT_MS), ProxyConfig.headers(sources.get(PROXY_HEADERS)), sources.get(PROXY_MAX_IN_FLIGHT)),
         sources.get(LOG_LEVEL), sources.get(LOG_FORMAT), sources.get(ADMIN_PASSWORD));

@@ -137,6 +137,8 @@ public final class Settings {
       "join/leave events per channel per second passed to its subscribers; beyond it they are counted into one presence summary per second");
   public static final Setting<Integer> CHANNELS_BATCH_MS = Setting.integer("channels.batchMs", 2, 0, 100,
       "in a cluster, how long a member gathers publications bound for one other member (to a channel's owner; to members with subscribers) before sending them as one message; 0: at the end of the event loop's pass");
+  public static final Setting<Integer> CHANNELS_IDEMPOTENCY_WINDOW_MS = Setting.integer("channels.idempotencyWindowMs", 300_000, 1_000, 86_400_000,
+      "how long a channel's log remembers a publication's idempotency key (and the ids of the batches it numbered): a publish repeating a key within this long (and within the channel's last 512 keyed publications at least) is answered with the first seq and not published again");
 
   public static final Setting<String> PROXY_CONNECT_URL = Setting.custom("proxy.connectUrl", "",
       "URL of your application asked whether a connection without a token may open, and as which user (POST, JSON; see docs/beside-your-app.md); empty: not asked",
@@ -177,6 +179,7 @@ public final class Settings {
       LIMITS_API_PUBLISHES_PER_SECOND_PER_IP, LIMITS_API_PUBLISHES_PER_SECOND_PER_KEY,
       CHANNELS_RULES, CHANNELS_MAX_PER_CONNECTION, CHANNELS_PUBLISHES_PER_SECOND, CHANNELS_REQUESTS_PER_SECOND,
       CHANNELS_API_KEY, CHANNELS_MAX_CHANNELS, CHANNELS_IDLE_TIMEOUT_MS, CHANNELS_PRESENCE_EVENTS_PER_SECOND, CHANNELS_BATCH_MS,
+      CHANNELS_IDEMPOTENCY_WINDOW_MS,
       PROXY_CONNECT_URL, PROXY_SUBSCRIBE_URL, PROXY_PUBLISH_URL, PROXY_TIMEOUT_MS, PROXY_HEADERS, PROXY_MAX_IN_FLIGHT,
       LOG_LEVEL, LOG_FORMAT,
       ADMIN_PASSWORD);

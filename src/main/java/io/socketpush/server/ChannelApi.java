@@ -24,6 +24,11 @@ import java.security.MessageDigest;
  */
 final class ChannelApi {
   static final String REASON_RATE_PER_IP = "publish rate per address";
+  /**
+   * The header of {@code POST /api/channels/{name}} that carries the publication's idempotency key (its body is the
+   * data itself, so the key cannot be a field of it): the name of the IETF draft's header, as Stripe and others use it.
+   */
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
   static final String REASON_RATE_PER_KEY = "publish rate per key";
   /** The one key of {@code channels.apiKey}: its holders share one bucket. */
   private static final String THE_KEY = "api-key";
@@ -98,7 +103,8 @@ final class ChannelApi {
       return;
     }
     caller(ctx)
-        .compose(caller -> channels.publishJson(channel, body, caller.subject(), caller.server()))
+        .compose(caller -> channels.publishJson(channel, body, caller.subject(), caller.server(),
+            ctx.request().getHeader(IDEMPOTENCY_KEY)))
         .onSuccess(appended -> ctx.response().setStatusCode(202)
             .putHeader("Content-Type", "application/json")
             .end(new JsonObject().put("channel", channel).put("seq", appended.seq()).encode()))

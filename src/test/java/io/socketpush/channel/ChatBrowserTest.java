@@ -175,6 +175,22 @@ class ChatBrowserTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"websocket", "sse"})
+  void aPublicationSentAgainWithItsIdempotencyKeyIsPublishedOnce(String transport) throws Exception {
+    ChatPage page = open(transport);
+    page.follow(transport, null, "chat:once", "undefined");
+    page.waitFor("the subscription", () -> page.list("__events").equals(List.of("subscribed undefined")));
+    page.script("window.__seqs = [];"
+        + "__c.publish('chat:once', 'hello', {idempotencyKey: 'tab-1-msg-1'}).then(r => __seqs.push(r.seq))"
+        + ".then(() => __c.publish('chat:once', 'hello', {idempotencyKey: 'tab-1-msg-1'})).then(r => __seqs.push(r.seq));");
+    page.waitFor("both answers", () -> page.list("__seqs").size() == 2);
+    assertEquals(List.of("1", "1"), page.list("__seqs"), "the repeat gets the first seq");
+    publish("chat:once", "\"end\"");
+    page.waitFor("the sentinel", () -> page.list("__got").contains("2:end"));
+    assertEquals(List.of("1:hello", "2:end"), page.list("__got"), "published once");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"websocket", "sse"})
   void aPositionFromAnotherEpochIsReportedUnrecovered(String transport) throws Exception {
     publish("chat:old", "\"before\"");
     ChatPage page = open(transport);

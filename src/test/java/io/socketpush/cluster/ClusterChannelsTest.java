@@ -160,6 +160,25 @@ class ClusterChannelsTest {
   }
 
   @Test
+  @Order(3)
+  void aRepeatedKeySentToAnyMemberGetsTheFirstSeqAndIsDeliveredOnce() throws Exception {
+    String channel = "chat:" + UUID.randomUUID();
+    ProtocolClient reader = client(cluster.members.get(0), "reader");
+    assertNull(reader.subscribe(channel).getValue("error"));
+    for (TestCluster.Member m : cluster.members) {
+      ProtocolClient publisher = client(m, "pub");
+      JsonObject reply = publisher.call(new JsonObject().put("op", "publish").put("channel", channel)
+          .put("data", "once").put("idempotencyKey", "order-17"));
+      assertEquals(1, reply.getJsonObject("result").getLong("seq"), "the owner's log knows the key, whoever sends it: " + reply.encode());
+      publisher.close();
+    }
+    ProtocolClient last = client(cluster.members.get(2), "pub");
+    assertEquals(2, last.publish(channel, "end").getJsonObject("result").getLong("seq"));
+    assertEquals("once", reader.nextPublication(10_000).getString("data"));
+    assertEquals("end", reader.nextPublication(10_000).getString("data"), "the repeats were not delivered again");
+  }
+
+  @Test
   @Order(4)
   void historyAndNumberingSurviveTheLossOfTheChannelsOwner() throws Exception {
     // before the presence test's loss: losing the owner leaves two of three, a majority (docs/partitions.md)
@@ -171,7 +190,8 @@ class ClusterChannelsTest {
     ProtocolClient publisher = client(other, "pub");
     JsonObject at = publisher.subscribe(channel).getJsonObject("result");
     for (int i = 1; i <= 5; i++) {
-      assertEquals(i, publisher.publish(channel, i).getJsonObject("result").getLong("seq"));
+      assertEquals(i, publisher.call(new JsonObject().put("op", "publish").put("channel", channel).put("data", i)
+          .put("idempotencyKey", "k" + i)).getJsonObject("result").getLong("seq"));
     }
     cluster.kill(owner);
     ProtocolClient back = client(other, "back");
@@ -182,7 +202,10 @@ class ClusterChannelsTest {
     for (int seq = 3; seq <= 5; seq++) {
       assertEquals(seq, back.nextPublication(10_000).getLong("seq"));
     }
+    assertEquals(5, publisher.call(new JsonObject().put("op", "publish").put("channel", channel).put("data", 5)
+        .put("idempotencyKey", "k5")).getJsonObject("result").getLong("seq"), "the backup remembers the keys too");
     assertEquals(6, publisher.publish(channel, 6).getJsonObject("result").getLong("seq"), "numbering goes on");
+    assertEquals(6, back.nextPublication(10_000).getLong("seq"), "the repeat was not delivered again");
   }
 
   @Test
