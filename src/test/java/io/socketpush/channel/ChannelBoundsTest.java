@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ChannelBoundsTest {
   private static final int MAX_CHANNELS = 500;
-  private final List<ProtocolClient> clients = new ArrayList<>();
+  private final ProtocolClients clients = new ProtocolClients();
   private Vertx vertx;
   private TestService service;
 
@@ -57,13 +57,7 @@ class ChannelBoundsTest {
 
   @AfterEach
   void closeClients() {
-    clients.forEach(c -> {
-      try {
-        c.close();
-      } catch (RuntimeException ignored) {
-        // already closed by the test
-      }
-    });
+    clients.closeAll();
   }
 
   private JsonObject channels() {

@@ -37,7 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ChannelsTest {
   private static final String SECRET = "channels-test-secret-long-enough-for-hs256";
   private static final String API_KEY = "test-api-key";
-  private final List<ProtocolClient> clients = new ArrayList<>();
+  private final ProtocolClients clients = new ProtocolClients();
   private Vertx vertx;
   private TestService service;
 
@@ -65,13 +65,7 @@ class ChannelsTest {
 
   @AfterEach
   void closeClients() {
-    clients.forEach(c -> {
-      try {
-        c.close();
-      } catch (RuntimeException ignored) {
-        // already closed by the test
-      }
-    });
+    clients.closeAll();
   }
 
   private static JsonObject result(JsonObject reply) {

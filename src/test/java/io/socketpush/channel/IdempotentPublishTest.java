@@ -16,8 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -33,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 class IdempotentPublishTest {
   private static final String API_KEY = "test-api-key";
   private static final long WINDOW_MS = 60_000;
-  private final List<ProtocolClient> clients = new ArrayList<>();
+  private final ProtocolClients clients = new ProtocolClients();
   private final TestClock clock = new TestClock();
   private Vertx vertx;
   private TestService service;
@@ -53,13 +51,7 @@ class IdempotentPublishTest {
 
   @AfterEach
   void closeClients() {
-    clients.forEach(c -> {
-      try {
-        c.close();
-      } catch (RuntimeException ignored) {
-        // already closed by the test
-      }
-    });
+    clients.closeAll();
   }
 
   private static JsonObject publish(String channel, Object data, String key) {

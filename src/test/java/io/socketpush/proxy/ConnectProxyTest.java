@@ -10,6 +10,7 @@ import io.socketpush.TestClock;
 import io.socketpush.TestService;
 import io.socketpush.channel.ChannelError;
 import io.socketpush.channel.ProtocolClient;
+import io.socketpush.channel.ProtocolClients;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -45,7 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ConnectProxyTest {
   static final String SECRET = "connect-proxy-test-secret-long-enough-for-hs256";
   static final long TIMEOUT_MS = 1000;
-  private final List<ProtocolClient> clients = new ArrayList<>();
+  private final ProtocolClients clients = new ProtocolClients();
   private Vertx vertx;
   private StubApp app;
   private TestService service;
@@ -89,13 +90,7 @@ class ConnectProxyTest {
 
   @AfterEach
   void closeClients() {
-    clients.forEach(c -> {
-      try {
-        c.close();
-      } catch (RuntimeException ignored) {
-        // closed by the test
-      }
-    });
+    clients.closeAll();
   }
 
   private WebSocketConnectOptions ws(String uri) {
