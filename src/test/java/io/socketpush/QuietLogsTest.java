@@ -109,6 +109,32 @@ class QuietLogsTest {
     }
   }
 
+  @Test
+  void aMemberKilledOutrightIsLoggedAsAWarning() throws Exception {
+    String name = "quiet-logs-" + UUID.randomUUID();
+    List<Integer> ports = List.of(freePort(), freePort());
+    String seeds = ports.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+    List<ServiceProcess> members = new ArrayList<>();
+    try {
+      for (int port : ports) {
+        members.add(ServiceProcess.start(Map.of("CLUSTER_ENABLED", "true", "CLUSTER_NAME", name,
+            "CLUSTER_HOST", "127.0.0.1", "CLUSTER_PORT", String.valueOf(port), "CLUSTER_MEMBERS", seeds,
+            "HTTP_INSTANCES", "1", "SHUTDOWN_GRACE_MS", "2000")));
+      }
+      awaitMembers(members, 2);
+      members.get(1).close(); // SIGKILL: no drain, no announcement
+      ServiceProcess survivor = members.get(0);
+      awaitMembers(List.of(survivor), 1);
+      survivor.terminate();
+      assertTrue(survivor.waitFor(60_000), "the survivor exits after SIGTERM");
+      // beside it, Vert.x may report the event-bus connection the kill reset: a crash is worth its lines
+      assertTrue(loud(survivor.lines()).stream().anyMatch(l -> l.contains("dropped out of the cluster without leaving it")),
+          String.join("\n", survivor.lines()));
+    } finally {
+      members.forEach(ServiceProcess::close);
+    }
+  }
+
   private static void assertQuiet(String who, List<String> lines) {
     assertEquals(List.of(), loud(lines), who + " logged:\n" + String.join("\n", lines));
   }
