@@ -172,12 +172,9 @@ public final class SocketPush {
     }
     List<Future<Void>> closing = httpInstances.stream().map(HttpVerticle::closeSockets).toList();
     Future<Void> grace = vertx.timer(config.shutdownGraceMs()).mapEmpty();
-    // the other members log this leave as one, not as a crash (best effort: draining goes on regardless)
+    // the other members log this leave as one, not as a crash
     Future<Void> announced = VertxInternals.clusterManager(vertx) instanceof HazelcastClusterManager hazelcast
-        ? vertx.executeBlocking(() -> {
-          MemberDepartures.announceLeaving(hazelcast.getHazelcastInstance());
-          return null;
-        })
+        ? MemberDepartures.announceLeaving(vertx, hazelcast.getHazelcastInstance())
         : Future.succeededFuture();
     // the ticker stops before the fan-outs that consume its ticks, so no tick is in flight to a
     // consumer being unregistered (Vert.x warns of each one it discards)

@@ -5,6 +5,8 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,10 +40,19 @@ public final class MemberDepartures implements MembershipListener {
     hazelcast.getCluster().addMembershipListener(new MemberDepartures(hazelcast));
   }
 
-  /** Tells the other members that this one is leaving on purpose. Blocks: not on an event loop. */
-  public static void announceLeaving(HazelcastInstance hazelcast) {
-    leaving(hazelcast).set(hazelcast.getCluster().getLocalMember().getUuid(), true,
-        ANNOUNCEMENT_TTL_SECONDS, TimeUnit.SECONDS);
+  /**
+   * Tells the other members that this one is leaving on purpose. Best effort: a failure is logged (the
+   * others will log this leave as a crash) and the returned future succeeds all the same.
+   */
+  public static Future<Void> announceLeaving(Vertx vertx, HazelcastInstance hazelcast) {
+    return vertx.<Void>executeBlocking(() -> {
+      leaving(hazelcast).set(hazelcast.getCluster().getLocalMember().getUuid(), true,
+          ANNOUNCEMENT_TTL_SECONDS, TimeUnit.SECONDS);
+      return null;
+    }).recover(failure -> {
+      LOG.warn("could not announce this member's leave; the others will take it for a crash: {}", failure.toString());
+      return Future.succeededFuture();
+    });
   }
 
   private static IMap<UUID, Boolean> leaving(HazelcastInstance hazelcast) {
