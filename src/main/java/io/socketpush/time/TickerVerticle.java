@@ -109,10 +109,10 @@ public final class TickerVerticle extends VerticleBase {
     if (stopped) {
       return;
     }
-    // hardly a wait (Vert.x's local lock refuses 0): a lock request parked on its partition owner is cut
-    // off when that partition migrates (a member joining or leaving), which Hazelcast reports at WARN;
-    // the next poll comes soon enough
-    vertx.sharedData().getLockWithTimeout(LOCK, 1)
+    // no wait in a cluster: a lock request parked on its partition owner, even for 1 ms, is cut off when
+    // that partition migrates (a member joining or leaving), which Hazelcast reports at WARN; the next
+    // poll comes soon enough. Vert.x's local lock refuses 0.
+    vertx.sharedData().getLockWithTimeout(LOCK, vertx.isClustered() ? 0 : 1)
         .onSuccess(this::lead)
         .onFailure(notYet -> timer = vertx.setTimer(leaderPollMs, t -> campaign()));
   }
