@@ -105,7 +105,8 @@ class QuietLogsTest {
       }
       assertEquals(Map.of("member 1", List.of(), "member 2", List.of(), "member 3", List.of()), loud);
     } finally {
-      members.forEach(ServiceProcess::close);
+      // also the members that started when another did not, and those still starting
+      starting.forEach(member -> member.thenAccept(ServiceProcess::close));
     }
   }
 
