@@ -69,8 +69,8 @@ public class TickSubscriber {
             }
           });
           System.out.println("joined cluster '" + hazelcast.getClusterName() + "', listening on " + TIME_TICKS);
-          // closing Vert.x unregisters the consumer and leaves the cluster: the members see a member
-          // go, not a connection break
+          // closing Vert.x unregisters the consumer, then leaves the cluster gracefully: nothing is sent
+          // to it any more, and the members log "lite member ... left the cluster" at INFO
           Runtime.getRuntime().addShutdownHook(new Thread(() -> vertx.close().await()));
         })
         .onFailure(err -> {

@@ -9,6 +9,7 @@ import io.socketpush.channel.ChannelsVerticle;
 import io.socketpush.channel.ServerChannelsVerticle;
 import io.socketpush.channel.HazelcastBackend;
 import io.socketpush.channel.LocalBackend;
+import io.socketpush.cluster.MemberDepartures;
 import io.socketpush.config.ProxyConfig;
 import io.socketpush.config.ServiceConfig;
 import io.socketpush.proxy.AppProxy;
@@ -96,6 +97,9 @@ public final class SocketPush {
   public static Future<SocketPush> start(Vertx vertx, ServiceConfig config, PrometheusMeterRegistry registry,
                                          InstantSource clock) {
     SocketPush app = new SocketPush(vertx, config, registry, clock);
+    if (VertxInternals.clusterManager(vertx) instanceof HazelcastClusterManager hazelcast) {
+      MemberDepartures.watch(hazelcast.getHazelcastInstance());
+    }
     int port = config.http().port() == 0 ? -1 : config.http().port();
     return vertx.deployVerticle(new ChannelsVerticle(app.node.channels()))
         .compose(id -> {
@@ -168,9 +172,13 @@ public final class SocketPush {
     }
     List<Future<Void>> closing = httpInstances.stream().map(HttpVerticle::closeSockets).toList();
     Future<Void> grace = vertx.timer(config.shutdownGraceMs()).mapEmpty();
+    // the other members log this leave as one, not as a crash
+    Future<Void> announced = VertxInternals.clusterManager(vertx) instanceof HazelcastClusterManager hazelcast
+        ? MemberDepartures.announceLeaving(vertx, hazelcast.getHazelcastInstance())
+        : Future.succeededFuture();
     // the ticker stops before the fan-outs that consume its ticks, so no tick is in flight to a
     // consumer being unregistered (Vert.x warns of each one it discards)
-    return Future.any(Future.join(closing), grace)
+    return Future.any(Future.join(closing), grace).eventually(() -> announced)
         .eventually(() -> vertx.undeploy(tickerDeployment))
         .eventually(() -> vertx.undeploy(httpDeployment))
         .eventually(() -> vertx.undeploy(channelsDeployment))

@@ -113,9 +113,12 @@ public final class ServiceProcess implements AutoCloseable {
     return out;
   }
 
-  /** SIGTERM, as Kubernetes or systemd would send. */
+  /**
+   * SIGTERM, as Kubernetes or systemd would send. Through the process handle: {@link Process#destroy()}
+   * also closes this side of the output pipe, so every line of the shutdown itself would be lost.
+   */
   public void terminate() {
-    process.destroy();
+    process.toHandle().destroy();
   }
 
   /** Waits for the process to exit and for its last lines to be read. */

@@ -46,6 +46,9 @@ public final class HazelcastSetup {
     config.setClusterName(cluster.name());
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.setProperty("hazelcast.phone.home.enabled", "false");
+    // nothing reads Hazelcast's own metrics (the node reports through Micrometer), and its collector,
+    // interrupted by a shutdown mid-cycle, reports that at WARN
+    config.getMetricsConfig().setEnabled(false);
     // the service leaves the cluster itself, after draining its sockets
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.setProperty("hazelcast.heartbeat.interval.seconds", String.valueOf(HEARTBEAT_INTERVAL_SECONDS));

@@ -20,7 +20,7 @@ import java.time.format.DateTimeFormatter;
  * period's wall-clock boundaries. It knows nothing of sockets.
  *
  * <p>Every node deploys one, but only the holder of the cluster-wide lock {@value #LOCK} publishes;
- * the others poll for the lock with a short timeout, so when the holder dies another takes over.
+ * the others poll for the lock every {@code leaderPollMs}, so when the holder dies another takes over.
  * Standalone, the lock is local and the only ticker takes it at once. Every ticker follows the
  * published ticks, so a new leader continues with a {@code ts} above the last one ever published.
  *
@@ -109,7 +109,10 @@ public final class TickerVerticle extends VerticleBase {
     if (stopped) {
       return;
     }
-    vertx.sharedData().getLockWithTimeout(LOCK, Math.min(100, leaderPollMs))
+    // no wait in a cluster: a lock request parked on its partition owner, even for 1 ms, is cut off when
+    // that partition migrates (a member joining or leaving), which Hazelcast reports at WARN; the next
+    // poll comes soon enough. Vert.x's local lock refuses 0.
+    vertx.sharedData().getLockWithTimeout(LOCK, vertx.isClustered() ? 0 : 1)
         .onSuccess(this::lead)
         .onFailure(notYet -> timer = vertx.setTimer(leaderPollMs, t -> campaign()));
   }
