@@ -45,6 +45,7 @@ public final class MemberDepartures implements MembershipListener {
    * others will log this leave as a crash) and the returned future succeeds all the same.
    */
   public static Future<Void> announceLeaving(Vertx vertx, HazelcastInstance hazelcast) {
+    LeavingMemberLogFilter.memberLeaving();
     return vertx.<Void>executeBlocking(() -> {
       leaving(hazelcast).set(hazelcast.getCluster().getLocalMember().getUuid(), true,
           ANNOUNCEMENT_TTL_SECONDS, TimeUnit.SECONDS);
