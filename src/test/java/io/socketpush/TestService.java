@@ -177,6 +177,16 @@ public final class TestService {
   public record Response(int status, Buffer body) {
   }
 
+  /** Sends one request with a client of its own, on an event loop of {@code vertx}, and reads the whole answer. */
+  public static Future<Response> send(Vertx vertx, io.vertx.core.http.RequestOptions options, String body) {
+    return on(vertx, () -> {
+      io.vertx.core.http.HttpClient http = vertx.createHttpClient();
+      return http.request(options).compose(req -> req.send(body))
+          .compose(resp -> resp.body().map(b -> new Response(resp.statusCode(), b)))
+          .eventually(http::close);
+    });
+  }
+
   /**
    * Vert.x 5 closes a client, and its sockets, once the client object becomes garbage, even while
    * a test still uses the sockets. Parked in a local map of the Vert.x instance, a client lives as

@@ -50,9 +50,7 @@ class ChannelBoundsTest {
   }
 
   private ProtocolClient client() {
-    ProtocolClient c = ProtocolClient.connect(vertx, service.port(), "/ws");
-    clients.add(c);
-    return c;
+    return clients.connect(vertx, service.port(), "/ws");
   }
 
   @AfterEach

@@ -6,7 +6,6 @@ import io.socketpush.TestService;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
@@ -58,9 +57,7 @@ class ChannelsTest {
   }
 
   private ProtocolClient client(String query) {
-    ProtocolClient c = ProtocolClient.connect(vertx, service.port(), "/ws" + query);
-    clients.add(c);
-    return c;
+    return clients.connect(vertx, service.port(), "/ws" + query);
   }
 
   @AfterEach
@@ -429,12 +426,7 @@ class ChannelsTest {
     if (bearer != null) {
       options.addHeader("Authorization", "Bearer " + bearer);
     }
-    return Await.result(TestService.on(vertx, () -> {
-      HttpClient http = vertx.createHttpClient();
-      return http.request(options).compose(req -> req.send(body))
-          .compose(resp -> resp.body().map(b -> new TestService.Response(resp.statusCode(), b)))
-          .eventually(http::close);
-    }), 5);
+    return Await.result(TestService.send(vertx, options, body), 5);
   }
 
   private String token(String subject) {

@@ -5,7 +5,6 @@ import io.socketpush.TestClock;
 import io.socketpush.TestService;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonArray;
@@ -44,9 +43,7 @@ class IdempotentPublishTest {
   }
 
   private ProtocolClient client() {
-    ProtocolClient c = ProtocolClient.connect(vertx, service.port(), "/ws");
-    clients.add(c);
-    return c;
+    return clients.connect(vertx, service.port(), "/ws");
   }
 
   @AfterEach
@@ -201,11 +198,6 @@ class IdempotentPublishTest {
     if (key != null) {
       options.addHeader("Idempotency-Key", key);
     }
-    return Await.result(TestService.on(vertx, () -> {
-      HttpClient http = vertx.createHttpClient();
-      return http.request(options).compose(req -> req.send(body))
-          .compose(resp -> resp.body().map(b -> new TestService.Response(resp.statusCode(), b)))
-          .eventually(http::close);
-    }), 5);
+    return Await.result(TestService.send(vertx, options, body), 5);
   }
 }

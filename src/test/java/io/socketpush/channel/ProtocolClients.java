@@ -7,6 +7,11 @@ import java.util.List;
 public final class ProtocolClients {
   private final List<ProtocolClient> opened = new ArrayList<>();
 
+  /** Connects a client to {@code pathAndQuery} on {@code port} and keeps it to close. */
+  public ProtocolClient connect(io.vertx.core.Vertx vertx, int port, String pathAndQuery) {
+    return add(ProtocolClient.connect(vertx, port, pathAndQuery));
+  }
+
   public ProtocolClient add(ProtocolClient client) {
     opened.add(client);
     return client;
