@@ -116,6 +116,22 @@ public interface ChannelBackend {
     return Math.max(50, Math.min(60_000, idleTimeoutMs / 4));
   }
 
+  /**
+   * How many members, this one included, must hold a numbered publication before it is acknowledged: 1 standalone
+   * or without split-brain protection, else the protection's minimum (a majority of the listed members).
+   */
+  default int quorum() {
+    return 1;
+  }
+
+  /**
+   * Which incarnation of a member this is (Hazelcast gives a member a new id when it merges back after a
+   * partition), or null if this member does not see it: a confirmation is given to the incarnation that asked.
+   */
+  default String incarnation(String node) {
+    return node;
+  }
+
   default Future<Void> close() {
     return Future.succeededFuture();
   }

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -33,8 +34,15 @@ import java.util.Set;
  * publication is acknowledged only once it and its number are on two members. Then one message per
  * interested member carries the pass's publications of every channel, already in their wire bytes.
  *
- * <p>Bounded: at most {@link #MAX_PENDING} publications wait here; beyond, a publish is refused at once
- * with 111 (the owner is overloaded), never queued without bound.
+ * <p>With a quorum ({@link ChannelBackend#quorum()} above 1) a numbered publication is acknowledged only once
+ * enough other members to make a majority with this one have answered that window's message: every other member
+ * is sent one (its deliveries, or none), as a request. A member cut off from the majority gets no answer and
+ * fails its window's publications with 100 ("not known whether it was numbered") instead of acknowledging what
+ * the majority will drop at the merge; Hazelcast alone may report a backup done once the backup's member has
+ * left its view (docs/partitions.md, gap 1).
+ *
+ * <p>Bounded: at most {@link #MAX_PENDING} publications wait here, to be numbered or confirmed; beyond, a
+ * publish is refused at once with 111 (the owner is overloaded), never queued without bound.
  */
 final class ChannelSequencer {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelSequencer.class);
@@ -42,6 +50,15 @@ final class ChannelSequencer {
   static final int MAX_PENDING = 20_000;
   /** The most publications of one channel numbered in one operation. */
   static final int MAX_BATCH = 512;
+  /**
+   * How long the other members have to confirm a window's publications; then they fail with 100. Below the 5 s a
+   * publishing member waits for the owner's answer, so that its publications fail for the right reason.
+   */
+  static final long CONFIRM_TIMEOUT_MS = 3_000;
+  /** The headers of a delivery message that name the member it comes from, and its incarnation when it sent it. */
+  static final String FROM = "from";
+  static final String INCARNATION = "incarnation";
+  private static final Buffer NOTHING = Buffer.buffer(0);
 
   private final Vertx vertx;
   private final Context context;
@@ -51,10 +68,19 @@ final class ChannelSequencer {
   private final Map<String, Queue> queues = new HashMap<>();
   private final Map<String, Buffer> outbox = new HashMap<>();
   private List<Publication> localOut = new ArrayList<>();
+  /** Numbered this window, answered once a majority has confirmed it (with a quorum). */
+  private List<Ack> unconfirmed = new ArrayList<>();
+  /** What else waits for this window's confirmation: counting each publication, telling the followers. */
+  private List<Runnable> confirmedLater = new ArrayList<>();
+  /** Windows sent for confirmation and not yet answered, oldest first. */
+  private final ArrayDeque<Confirmation> confirming = new ArrayDeque<>();
   private boolean flushScheduled;
   private int pending;
 
   private record Pending(String data, long ts, String key, Promise<ChannelBackend.Appended> done) {
+  }
+
+  private record Ack(Promise<ChannelBackend.Appended> done, ChannelBackend.Appended position) {
   }
 
   private static final class Queue {
@@ -78,7 +104,7 @@ final class ChannelSequencer {
     this.clustered = clustered;
   }
 
-  /** Publications waiting to be numbered (the bounded queue's metric). */
+  /** Publications waiting to be numbered or, with a quorum, confirmed (the bounded queue's metric). */
   int pending() {
     return pending;
   }
@@ -145,11 +171,11 @@ final class ChannelSequencer {
     ChannelBackend.Batch numbering = new ChannelBackend.Batch(data, ts, keys, PublicationIds.NODE, PublicationIds.next(n),
         service.config().idempotencyWindowMs());
     backend.appendAll(q.channel, q.rule, numbering).onComplete(done -> {
-      pending -= n;
       q.numbering = false;
       if (done.succeeded()) {
         numbered(q.channel, batch, done.result());
       } else {
+        pending -= n;
         ChannelError error;
         if (done.cause() instanceof ChannelError refused) {
           error = refused; // the node is full (113): the client's answer, not a failure
@@ -169,18 +195,29 @@ final class ChannelSequencer {
     });
   }
 
-  /** Acknowledges a numbered batch, then queues it for every member with subscribers (this one too). */
+  /**
+   * Acknowledges a numbered batch (with a quorum: once the window is confirmed), then queues it for every member
+   * with subscribers (this one too).
+   */
   private void numbered(String channel, Pending[] batch, ChannelBackend.Numbered n) {
     Set<String> members = null;
     String self = service.nodes().localId();
+    boolean confirm = backend.quorum() > 1;
+    if (!confirm) {
+      pending -= batch.length;
+    }
     for (int i = 0; i < batch.length; i++) {
       Pending p = batch[i];
       long seq = n.seq(i);
-      p.done().complete(new ChannelBackend.Appended(n.epoch(), seq));
+      ChannelBackend.Appended position = new ChannelBackend.Appended(n.epoch(), seq);
+      if (confirm) {
+        unconfirmed.add(new Ack(p.done(), position));
+      } else {
+        p.done().complete(position);
+      }
       if (n.repeat(i)) {
         continue; // a client's repeat of a publication already numbered: answered with its position, not delivered again
       }
-      service.published(channel);
       byte[] bytes = p.data().getBytes(StandardCharsets.UTF_8);
       String[] targets = n.interested();
       if (targets == null) { // a log made anew: who has subscribers is not all known yet, so every member
@@ -198,7 +235,14 @@ final class ChannelSequencer {
           }
         }
       }
-      followers(channel, n.epoch(), seq, p.ts(), p.data());
+      String epoch = n.epoch();
+      long ts = p.ts();
+      String data = p.data();
+      if (confirm) {
+        confirmedLater.add(() -> published(channel, epoch, seq, ts, data));
+      } else {
+        published(channel, epoch, seq, ts, data);
+      }
     }
     if (!flushScheduled) {
       flushScheduled = true;
@@ -209,16 +253,116 @@ final class ChannelSequencer {
 
   private void flush() {
     flushScheduled = false;
-    outbox.forEach((node, batch) -> vertx.eventBus().send(ChannelAddresses.DELIVER + "." + node, batch));
+    if (unconfirmed.isEmpty()) {
+      outbox.forEach((node, batch) -> vertx.eventBus().send(ChannelAddresses.DELIVER + "." + node, batch));
+      if (!localOut.isEmpty()) {
+        service.deliveries().deliver(localOut);
+      }
+    } else {
+      confirm(unconfirmed, localOut, confirmedLater);
+      unconfirmed = new ArrayList<>();
+      confirmedLater = new ArrayList<>();
+    }
     outbox.clear();
-    if (!localOut.isEmpty()) {
-      service.deliveries().deliver(localOut);
-      localOut = new ArrayList<>();
+    localOut = new ArrayList<>();
+  }
+
+  /**
+   * Sends this window's message to every other member as a request (its deliveries, or nothing) and answers the
+   * window's publications once {@code quorum - 1} have replied; fails them with 100 as soon as too few can. This
+   * member's own subscribers get them only once confirmed (the others' deliver only what they confirm), and windows
+   * are answered in the order they were numbered.
+   */
+  private void confirm(List<Ack> acks, List<Publication> local, List<Runnable> then) {
+    String self = service.nodes().localId();
+    List<String> others = new ArrayList<>(service.nodes().members());
+    others.remove(self);
+    Confirmation confirmation = new Confirmation(acks, local, then, backend.quorum() - 1, others.size());
+    confirming.add(confirmation);
+    String incarnation = backend.incarnation(self);
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(CONFIRM_TIMEOUT_MS).addHeader(FROM, self);
+    if (incarnation != null) {
+      options.addHeader(INCARNATION, incarnation);
+    }
+    for (String node : others) {
+      vertx.eventBus().request(ChannelAddresses.DELIVER + "." + node, outbox.getOrDefault(node, NOTHING), options)
+          .onComplete(answer -> confirmation.answered(answer.succeeded()));
+    }
+    confirmation.answered(null);
+  }
+
+  /** Answers the windows whose confirmation is settled, oldest first, up to the first one still waiting. */
+  private void settle() {
+    while (!confirming.isEmpty() && confirming.peek().confirmed != null) {
+      Confirmation c = confirming.poll();
+      pending -= c.acks.size();
+      if (c.confirmed) {
+        for (Ack ack : c.acks) {
+          ack.done().complete(ack.position());
+        }
+        if (!c.local.isEmpty()) {
+          service.deliveries().deliver(c.local);
+        }
+        c.then.forEach(Runnable::run);
+      } else {
+        service.unconfirmed(c.acks.size());
+        ChannelError error = new ChannelError(ChannelError.INTERNAL, "not known whether it was numbered: a majority "
+            + "of the members did not confirm it; check before publishing again");
+        for (Ack ack : c.acks) {
+          ack.done().fail(error);
+        }
+      }
+    }
+  }
+
+  /** The answers to one window's message: counted on the sequencer's context. */
+  private final class Confirmation {
+    final List<Ack> acks;
+    final List<Publication> local;
+    final List<Runnable> then;
+    private final int needed;
+    private int unanswered;
+    private int yes;
+    /** Null while it waits; then whether a majority confirmed the window. */
+    Boolean confirmed;
+
+    Confirmation(List<Ack> acks, List<Publication> local, List<Runnable> then, int needed, int asked) {
+      this.acks = acks;
+      this.local = local;
+      this.then = then;
+      this.needed = needed;
+      this.unanswered = asked;
+    }
+
+    /** One more answer ({@code null}: none, a first look once every member was asked). */
+    void answered(Boolean ok) {
+      if (ok != null) {
+        unanswered--;
+        if (ok) {
+          yes++;
+        }
+      }
+      if (confirmed != null) {
+        return;
+      }
+      if (yes >= needed) {
+        confirmed = true;
+      } else if (yes + unanswered < needed) {
+        confirmed = false;
+      } else {
+        return;
+      }
+      settle();
     }
   }
 
   private Publication publication(String channel, String epoch, long seq, long ts, byte[] data) {
     return Publication.ofJson(channel, seq, epoch, ts, service.clock().millis(), Unpooled.wrappedBuffer(data));
+  }
+
+  private void published(String channel, String epoch, long seq, long ts, String data) {
+    service.published(channel);
+    followers(channel, epoch, seq, ts, data);
   }
 
   /** Other services may follow every channel on {@link ChannelAddresses#CHANNEL_PUBLICATIONS}: once per publication, from its owner. */

@@ -50,6 +50,7 @@ public final class ChannelService {
   private final Counter refusedOverloaded;
   private final Counter refusedInFlight;
   private final Counter ownerTimeouts;
+  private final Counter unconfirmed;
   private final InstantSource clock;
   private volatile ChannelSequencer sequencer;
 
@@ -73,9 +74,13 @@ public final class ChannelService {
     this.interest = new ChannelInterest(backend, nodes.localId());
     this.refusedOverloaded = Counter.builder("socketpush.channels.refused").tag("reason", "owner-overloaded")
         .description("publications refused (111) because their channel's owner had " + ChannelSequencer.MAX_PENDING
-            + " waiting to be numbered").register(stats.registry());
+            + " waiting to be numbered or confirmed").register(stats.registry());
     this.ownerTimeouts = Counter.builder("socketpush.channels.owner.unanswered")
         .description("publications failed with 100: their channel's owner did not answer within " + OWNER_TIMEOUT_MS + " ms")
+        .register(stats.registry());
+    this.unconfirmed = Counter.builder("socketpush.channels.unconfirmed")
+        .description("publications numbered by this member as their channel's owner and failed with 100 because a "
+            + "majority of the members did not confirm them within " + ChannelSequencer.CONFIRM_TIMEOUT_MS + " ms")
         .register(stats.registry());
     this.refusedInFlight = Counter.builder("socketpush.channels.refused").tag("reason", "connection-in-flight")
         .description("publications refused (111) because their connection had " + ChannelConnection.MAX_IN_FLIGHT
@@ -111,6 +116,10 @@ public final class ChannelService {
 
   void refusedOverloaded() {
     refusedOverloaded.increment();
+  }
+
+  void unconfirmed(int publications) {
+    unconfirmed.increment(publications);
   }
 
   void refusedInFlight() {

@@ -7,6 +7,8 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 
+import java.util.List;
+
 /**
  * The channels' event-bus API of one member: publishing from other services
  * ({@link ChannelAddresses#CHANNELS_PUBLISH}), this member's subscriber counts for cluster-wide presence
@@ -32,8 +34,7 @@ public final class ChannelsVerticle extends VerticleBase {
     subscribers = service.nodes().answer(ChannelAddresses.NODE_SUBSCRIBERS, q -> Future.succeededFuture(service.localSubscribers(q)));
     String self = service.nodes().localId();
     sequence = vertx.eventBus().consumer(ChannelAddresses.SEQUENCE + "." + self, this::number);
-    deliver = vertx.eventBus().consumer(ChannelAddresses.DELIVER + "." + self,
-        m -> service.deliveries().deliver(ChannelWire.readDeliveries(m.body(), service.clock().millis())));
+    deliver = vertx.eventBus().consumer(ChannelAddresses.DELIVER + "." + self, this::deliver);
     // a sweep of 100,000 channels takes milliseconds: not worth a worker thread
     vertx.setPeriodic(ChannelBackend.sweepPeriodMs(service.config().idleTimeoutMs()), t -> service.backend().forgetIdle());
     // say again which channels have subscribers here: heals an interest lost with every copy of a log, or
@@ -53,6 +54,32 @@ public final class ChannelsVerticle extends VerticleBase {
   /** Publications of channels this member owns, from another member: numbered here, answered in one reply. */
   private void number(Message<Buffer> message) {
     service.numberHere(message.body()).onSuccess(message::reply);
+  }
+
+  /**
+   * Publications numbered by their owner, for this member's subscribers. An owner that asks (a request, with a
+   * quorum) is confirmed, and its publications delivered, only if this member sees it and sees a quorum itself: then
+   * the owner and this member are on the majority's side, and what the owner numbered survives the merge. The
+   * incarnation it sent must still be the owner's: one that has merged back since (a new one) asked for a numbering
+   * the merge dropped.
+   */
+  private void deliver(Message<Buffer> message) {
+    if (message.replyAddress() != null) {
+      List<String> members = service.nodes().members();
+      String from = message.headers().get(ChannelSequencer.FROM);
+      String incarnation = message.headers().get(ChannelSequencer.INCARNATION);
+      if (members.size() < service.backend().quorum() || from == null || !members.contains(from)
+          || incarnation != null && !incarnation.equals(service.backend().incarnation(from))) {
+        message.fail(ChannelError.NO_QUORUM, "this member does not see the owner among a majority");
+        return;
+      }
+    }
+    if (message.body().length() > 0) {
+      service.deliveries().deliver(ChannelWire.readDeliveries(message.body(), service.clock().millis()));
+    }
+    if (message.replyAddress() != null) {
+      message.reply(null);
+    }
   }
 
   private void publish(Message<JsonObject> message) {

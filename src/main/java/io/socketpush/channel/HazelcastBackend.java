@@ -176,6 +176,21 @@ public final class HazelcastBackend implements ChannelBackend {
   }
 
   @Override
+  public int quorum() {
+    return quorum;
+  }
+
+  @Override
+  public String incarnation(String node) {
+    for (Member member : hazelcast.getCluster().getMembers()) {
+      if (node.equals(member.getAttribute(VERTX_NODE_ID))) {
+        return member.getUuid().toString();
+      }
+    }
+    return null;
+  }
+
+  @Override
   public String ownerOf(String channel) {
     Member owner = hazelcast.getPartitionService().getPartition(channel).getOwner();
     return owner == null ? null : owner.getAttribute(VERTX_NODE_ID);

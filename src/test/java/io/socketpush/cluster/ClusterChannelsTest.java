@@ -178,6 +178,64 @@ class ClusterChannelsTest {
     assertEquals("end", reader.nextPublication(10_000).getString("data"), "the repeats were not delivered again");
   }
 
+  /**
+   * The owner acknowledges a publication only once a majority (itself and one other of three) has answered the
+   * window's message: with the other two members' delivery messages dropped it answers 100 ("not known"), with one
+   * of them answering it acknowledges again. What keeps a member cut off alone from acknowledging what the majority
+   * drops at the merge (docs/partitions.md, gap 1).
+   */
+  @Test
+  @Order(3)
+  void aPublicationIsAcknowledgedOnlyOnceAMajorityHasConfirmedIt() throws Exception {
+    String channel = "chat:" + UUID.randomUUID();
+    TestCluster.Member owner = owner(channel);
+    List<TestCluster.Member> others = cluster.members.stream().filter(m -> m != owner).toList();
+    ProtocolClient publisher = client(owner, "pub");
+    assertEquals(1, publisher.publish(channel, "confirmed").getJsonObject("result").getLong("seq"));
+    String deliveries = "socket-push.channels.deliver.";
+    io.vertx.core.Handler<io.vertx.core.eventbus.DeliveryContext<Object>> drop = delivery -> {
+      if (!delivery.message().address().startsWith(deliveries)) {
+        delivery.next();
+      }
+    };
+    double before = unconfirmed(owner);
+    others.forEach(m -> m.vertx().eventBus().addInboundInterceptor(drop));
+    try {
+      JsonObject reply = publisher.request(new JsonObject().put("op", "publish").put("channel", channel).put("data", "alone"))
+          .await(20, TimeUnit.SECONDS);
+      assertEquals(100, reply.getJsonObject("error").getInteger("code"), "no majority confirmed it: " + reply.encode());
+      assertTrue(reply.getJsonObject("error").getString("message").startsWith("not known whether it was numbered"), reply.encode());
+      assertEquals(before + 1, unconfirmed(owner), "counted");
+      others.get(1).vertx().eventBus().removeInboundInterceptor(drop);
+      assertEquals(3, publisher.publish(channel, "one other answers").getJsonObject("result").getLong("seq"),
+          "the owner and one other member are a majority of three");
+    } finally {
+      others.forEach(m -> m.vertx().eventBus().removeInboundInterceptor(drop));
+    }
+    assertEquals(4, publisher.publish(channel, "all answer").getJsonObject("result").getLong("seq"));
+    // a member confirms only an owner it sees, in the incarnation that asked (not one merged back since)
+    String other = others.get(0).hazelcast().getNodeId();
+    String self = owner.hazelcast().getNodeId();
+    assertEquals(114, refusal(owner, other, new io.vertx.core.eventbus.DeliveryOptions().addHeader("from", "no-such-member")));
+    assertEquals(114, refusal(owner, other, new io.vertx.core.eventbus.DeliveryOptions().addHeader("from", self)
+        .addHeader("incarnation", UUID.randomUUID().toString())));
+    String incarnation = owner.hazelcast().getHazelcastInstance().getCluster().getLocalMember().getUuid().toString();
+    owner.vertx().eventBus().request(deliveries + other, io.vertx.core.buffer.Buffer.buffer(),
+        new io.vertx.core.eventbus.DeliveryOptions().addHeader("from", self).addHeader("incarnation", incarnation))
+        .await(10, TimeUnit.SECONDS);
+  }
+
+  private static int refusal(TestCluster.Member from, String to, io.vertx.core.eventbus.DeliveryOptions options) {
+    Throwable failed = from.vertx().eventBus().request("socket-push.channels.deliver." + to, io.vertx.core.buffer.Buffer.buffer(), options)
+        .toCompletionStage().toCompletableFuture().handle((ok, e) -> e).join();
+    assertNotNull(failed, "refused");
+    return ((io.vertx.core.eventbus.ReplyException) failed).failureCode();
+  }
+
+  private static double unconfirmed(TestCluster.Member member) {
+    return member.app().node().stats().registry().get("socketpush.channels.unconfirmed").counter().count();
+  }
+
   @Test
   @Order(4)
   void historyAndNumberingSurviveTheLossOfTheChannelsOwner() throws Exception {
