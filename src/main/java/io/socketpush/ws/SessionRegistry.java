@@ -1,6 +1,7 @@
 package io.socketpush.ws;
 
 import io.socketpush.internal.DirectWrites;
+import io.socketpush.internal.HandshakeRelease;
 import io.socketpush.config.WebSocketConfig;
 import io.socketpush.core.PushStats;
 import io.socketpush.core.UserConnection;
@@ -33,6 +34,7 @@ public final class SessionRegistry {
   private final InstantSource clock;
   private final Set<WsSession> sessions = new LinkedHashSet<>();
   private final DirectWrites directWrites = DirectWrites.create();
+  private final HandshakeRelease handshakeRelease = HandshakeRelease.create();
   private WsSession[] snapshot = NONE;
   private long sweepTimer = -1;
 
@@ -52,6 +54,9 @@ public final class SessionRegistry {
   public WsSession open(ServerWebSocket ws, Endpoint endpoint, HandshakePolicy.Admission admission) {
     if (directWrites != null) {
       directWrites.apply(ws); // before anything is written: about 4 KB less per socket
+    }
+    if (handshakeRelease != null) {
+      handshakeRelease.apply(ws); // the upgrade request, no longer needed
     }
     WsSession session = new WsSession(ws, endpoint, config, stats, admission.client(), admission.principal(), clock);
     sessions.add(session);

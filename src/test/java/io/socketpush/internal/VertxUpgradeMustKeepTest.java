@@ -52,6 +52,35 @@ class VertxUpgradeMustKeepTest {
   }
 
   @Test
+  void anAcceptedWebSocketsHandlerCanLetItsHandshakeGoAndTheSocketStillEchoesAndCloses(Vertx vertx) {
+    HandshakeRelease release = HandshakeRelease.create();
+    assertNotNull(release, "this Vert.x has no VertxHandler.connectionFactory: a Vert.x upgrade must look again");
+    Promise<Boolean> applied = Promise.promise();
+    Promise<String> path = Promise.promise();
+    Promise<Void> serverClosed = Promise.promise();
+    // as the node does: the socket is opened once the handshake is accepted
+    HttpServer server = vertx.createHttpServer().webSocketHandshakeHandler(handshake -> handshake.accept().onSuccess(ws -> {
+      applied.complete(release.apply(ws));
+      ws.closeHandler(v -> serverClosed.tryComplete());
+      ws.textMessageHandler(text -> {
+        path.tryComplete(ws.path() + "?" + ws.query() + " " + ws.headers().get("x-probe"));
+        ws.writeTextMessage("echo " + text);
+      });
+    }));
+    int port = Await.result(server.listen(0, "127.0.0.1"), 10).actualPort();
+    WebSocket client = Await.result(client(vertx).connect(new io.vertx.core.http.WebSocketConnectOptions().setPort(port)
+        .setHost("127.0.0.1").setURI("/ws?a=1").addHeader("x-probe", "kept")), 10);
+    Promise<String> reply = Promise.promise();
+    client.textMessageHandler(reply::tryComplete);
+    assertTrue(Await.result(applied.future(), 10), "the handler's factory was cleared");
+    client.writeTextMessage("hi");
+    assertEquals("echo hi", Await.result(reply.future(), 10));
+    assertEquals("/ws?a=1 kept", Await.result(path.future(), 10), "what the socket reads later is its own copy");
+    Await.result(client.close(), 10);
+    Await.result(serverClosed.future(), 10);
+  }
+
+  @Test
   void aWebSocketsChannelTakesAPreparedFrameCountsWhatIsQueuedAndCanBeDropped(Vertx vertx) {
     ByteBuf prepared = Unpooled.wrappedBuffer(new byte[] {(byte) 0x81, 2, 'o', 'k'}); // FIN + text, "ok"
     Promise<Long> queued = Promise.promise();
