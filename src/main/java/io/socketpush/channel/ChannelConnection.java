@@ -77,9 +77,9 @@ public final class ChannelConnection {
 
   /** @param headers the request that opened the connection: those of {@code proxy.headers} go with each proxy call */
   public ChannelConnection(ChannelFanOut fanOut, Link link, String id, String subject, String name, MultiMap headers) {
-    this.headers = headers;
     this.fanOut = fanOut;
     this.service = fanOut.service();
+    this.headers = service.proxy() == null ? null : service.proxy().kept(headers); // not the whole request, for the socket's life
     this.link = link;
     this.subject = subject;
     this.client = service.client(id, subject, name);

@@ -1,6 +1,7 @@
 package io.socketpush.internal;
 
 import io.netty.channel.ChannelHandler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.net.impl.VertxHandler;
@@ -18,28 +19,55 @@ import java.lang.reflect.Field;
  *
  * <p>Vert.x has no option for it, so the handler's {@code connectionFactory} is cleared by reflection once the
  * socket is accepted (the handler has been added by then). What the socket itself reads later (its URI, path,
- * query, headers, addresses) was copied into the socket or comes from the connection. If the field is not
- * there (another Vert.x version), nothing is cleared and one warning says so.
+ * query, addresses) was copied into the socket or comes from the connection. Its headers are the request's
+ * own map: {@link #dropHeaders} lets them go too, once the endpoint has opened (a channel connection copies
+ * what the application's proxy needs). If a field is not there (another Vert.x version), nothing is cleared
+ * and one warning says so.
  */
 public final class HandshakeRelease {
   private static final Logger LOG = LoggerFactory.getLogger(HandshakeRelease.class);
   private static final String FACTORY_FIELD = "connectionFactory";
+  private static final String SOCKET_CLASS = "io.vertx.core.http.impl.WebSocketImplBase";
+  private static final String HEADERS_FIELD = "headers";
 
   private final Field factory;
+  private final Field headers;
+  /** What every released socket's {@code headers()} answers: nothing (never written to). */
+  private final MultiMap none = MultiMap.caseInsensitiveMultiMap();
 
-  private HandshakeRelease(Field factory) {
+  private HandshakeRelease(Field factory, Field headers) {
     this.factory = factory;
+    this.headers = headers;
   }
 
-  /** The release, or null (logged) if this Vert.x does not have the field. */
+  /** The release, or null (logged) if this Vert.x does not have the fields. */
   public static HandshakeRelease create() {
     try {
       Field factory = VertxHandler.class.getDeclaredField(FACTORY_FIELD);
+      Field headers = Class.forName(SOCKET_CLASS).getDeclaredField(HEADERS_FIELD);
       factory.setAccessible(true);
-      return new HandshakeRelease(factory);
+      headers.setAccessible(true);
+      return new HandshakeRelease(factory, headers);
     } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.warn("WebSockets keep their upgrade request reachable (about 1 KB each): {}", e.toString());
+      LOG.warn("WebSockets keep their upgrade request reachable (about 1.5 KB each): {}", e.toString());
       return null;
+    }
+  }
+
+  /**
+   * Drops the socket's upgrade request headers: its {@code headers()} is the request's own map, kept for the
+   * socket's life. Call it once whatever reads them at open has copied what it needs; afterwards
+   * {@code headers()} is empty. Returns false (and changes nothing) if it cannot.
+   */
+  public boolean dropHeaders(ServerWebSocket ws) {
+    if (!headers.getDeclaringClass().isInstance(ws)) {
+      return false;
+    }
+    try {
+      headers.set(ws, none);
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
     }
   }
 

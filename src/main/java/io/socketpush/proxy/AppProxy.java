@@ -101,6 +101,26 @@ public final class AppProxy {
   }
 
   /**
+   * A copy of the request headers that {@link #passOn} may use ({@code proxy.headers} and the cookies), for a
+   * connection that calls the application later: it need not keep the whole request. Null for null.
+   */
+  public MultiMap kept(MultiMap headers) {
+    if (headers == null) {
+      return null;
+    }
+    MultiMap kept = MultiMap.caseInsensitiveMultiMap();
+    for (String name : config.headers()) {
+      if (headers.contains(name)) {
+        kept.add(name, headers.getAll(name));
+      }
+    }
+    if (headers.contains(HttpHeaders.COOKIE)) {
+      kept.add(HttpHeaders.COOKIE.toString(), headers.getAll(HttpHeaders.COOKIE));
+    }
+    return kept;
+  }
+
+  /**
    * Puts on {@code options} what {@code proxy.headers} lets through: each name is a request header,
    * passed on whole, or else the name of a cookie, passed on alone in a {@code Cookie} header (so
    * {@code sessionid} passes the session and not the other cookies of the application's domain).

@@ -67,6 +67,9 @@ public final class SessionRegistry {
       }
       admission.release().run();
     });
+    if (handshakeRelease != null) {
+      handshakeRelease.dropHeaders(ws); // the endpoint has opened: what it needed of them, it copied
+    }
     return session;
   }
 

@@ -52,18 +52,20 @@ class VertxUpgradeMustKeepTest {
   }
 
   @Test
-  void anAcceptedWebSocketsHandlerCanLetItsHandshakeGoAndTheSocketStillEchoesAndCloses(Vertx vertx) {
+  void anAcceptedWebSocketCanLetItsHandshakeAndHeadersGoAndStillEchoesAndCloses(Vertx vertx) {
     HandshakeRelease release = HandshakeRelease.create();
-    assertNotNull(release, "this Vert.x has no VertxHandler.connectionFactory: a Vert.x upgrade must look again");
+    assertNotNull(release, "this Vert.x has no VertxHandler.connectionFactory or WebSocketImplBase.headers: "
+        + "a Vert.x upgrade must look again");
     Promise<Boolean> applied = Promise.promise();
     Promise<String> path = Promise.promise();
     Promise<Void> serverClosed = Promise.promise();
     // as the node does: the socket is opened once the handshake is accepted
     HttpServer server = vertx.createHttpServer().webSocketHandshakeHandler(handshake -> handshake.accept().onSuccess(ws -> {
-      applied.complete(release.apply(ws));
+      String probe = ws.headers().get("x-probe"); // as an endpoint reads them at open
+      applied.complete(release.apply(ws) && release.dropHeaders(ws));
       ws.closeHandler(v -> serverClosed.tryComplete());
       ws.textMessageHandler(text -> {
-        path.tryComplete(ws.path() + "?" + ws.query() + " " + ws.headers().get("x-probe"));
+        path.tryComplete(ws.path() + "?" + ws.query() + " " + probe + " " + ws.headers().isEmpty());
         ws.writeTextMessage("echo " + text);
       });
     }));
@@ -72,10 +74,11 @@ class VertxUpgradeMustKeepTest {
         .setHost("127.0.0.1").setURI("/ws?a=1").addHeader("x-probe", "kept")), 10);
     Promise<String> reply = Promise.promise();
     client.textMessageHandler(reply::tryComplete);
-    assertTrue(Await.result(applied.future(), 10), "the handler's factory was cleared");
+    assertTrue(Await.result(applied.future(), 10), "the handler's factory and the socket's headers were let go");
     client.writeTextMessage("hi");
     assertEquals("echo hi", Await.result(reply.future(), 10));
-    assertEquals("/ws?a=1 kept", Await.result(path.future(), 10), "what the socket reads later is its own copy");
+    assertEquals("/ws?a=1 kept true", Await.result(path.future(), 10),
+        "the path and query the socket reads later are its own copies; its headers are gone");
     Await.result(client.close(), 10);
     Await.result(serverClosed.future(), 10);
   }
