@@ -40,18 +40,24 @@ public final class HandshakeRelease {
     this.headers = headers;
   }
 
-  /** The release, or null (logged) if this Vert.x does not have the fields. */
+  /** The release, or null (logged) if this Vert.x does not have the handler's field; without the headers' field it only clears the first. */
   public static HandshakeRelease create() {
+    Field factory;
     try {
-      Field factory = VertxHandler.class.getDeclaredField(FACTORY_FIELD);
-      Field headers = Class.forName(SOCKET_CLASS).getDeclaredField(HEADERS_FIELD);
+      factory = VertxHandler.class.getDeclaredField(FACTORY_FIELD);
       factory.setAccessible(true);
-      headers.setAccessible(true);
-      return new HandshakeRelease(factory, headers);
     } catch (ReflectiveOperationException | RuntimeException e) {
-      LOG.warn("WebSockets keep their upgrade request reachable (about 1.5 KB each): {}", e.toString());
+      LOG.warn("WebSockets keep their upgrade request reachable (about 1.6 KB each): {}", e.toString());
       return null;
     }
+    Field headers = null;
+    try {
+      headers = Class.forName(SOCKET_CLASS).getDeclaredField(HEADERS_FIELD);
+      headers.setAccessible(true);
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      LOG.warn("WebSockets keep their upgrade request's headers (about 0.8 KB each): {}", e.toString());
+    }
+    return new HandshakeRelease(factory, headers);
   }
 
   /**
@@ -60,7 +66,7 @@ public final class HandshakeRelease {
    * {@code headers()} is empty. Returns false (and changes nothing) if it cannot.
    */
   public boolean dropHeaders(ServerWebSocket ws) {
-    if (!headers.getDeclaringClass().isInstance(ws)) {
+    if (headers == null || !headers.getDeclaringClass().isInstance(ws)) {
       return false;
     }
     try {

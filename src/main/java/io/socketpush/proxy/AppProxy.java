@@ -111,11 +111,11 @@ public final class AppProxy {
     MultiMap kept = MultiMap.caseInsensitiveMultiMap();
     for (String name : config.headers()) {
       if (headers.contains(name)) {
-        kept.add(name, headers.getAll(name));
+        kept.set(name, headers.getAll(name)); // set: a name listed twice (or Cookie, below) is kept once
       }
     }
     if (headers.contains(HttpHeaders.COOKIE)) {
-      kept.add(HttpHeaders.COOKIE.toString(), headers.getAll(HttpHeaders.COOKIE));
+      kept.set(HttpHeaders.COOKIE.toString(), headers.getAll(HttpHeaders.COOKIE));
     }
     return kept;
   }

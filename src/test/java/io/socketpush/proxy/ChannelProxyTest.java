@@ -64,7 +64,7 @@ class ChannelProxyTest {
     assertEquals("team:red", asked.body().getString("channel"));
     String connected = app.asked().stream().filter(a -> a.path().equals("/connect")).findFirst().orElseThrow().body().getString("client");
     assertEquals(connected, asked.body().getString("client"), "one connection, one id, in every call about it");
-    assertEquals("sessionid=s1", asked.headers().get("Cookie"));
+    assertEquals(java.util.List.of("sessionid=s1"), asked.headers().getAll("Cookie"), "the cookie, once");
     assertNull(c.subscribe("team:red").getValue("result"), "already subscribed");
   }
 
